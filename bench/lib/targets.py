@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""Describe the running targets for measure.py, from bench/run's environment.
+
+Prints JSON on stdout. pids are the roots of each server's process tree, used
+for CPU and memory accounting; self_pid is the process whose own RSS is
+reported (kura's; the anchors have no single such process)."""
+
+import json
+import os
+
+e = os.environ
+repo, tmp = e["REPO"], e["TMP"]
+with open(os.path.join(repo, "bench-ready.json")) as f:
+    info = json.load(f)
+
+targets, skipped, notes = [], {}, []
+if e.get("KURA_SKIP"):
+    skipped["kura"] = e["KURA_SKIP"]
+elif e.get("KURA_PID"):
+    pid = int(e["KURA_PID"])
+    targets.append(dict(
+        name="kura", kind="kura", url=e["KURA_URL"], pids=[pid], self_pid=pid,
+        push=dict(kind="kura", bin=e["KURA_BIN"], url_prefix=e["KURA_PUSH_PREFIX"],
+                  env=dict(KURA_LISTEN="127.0.0.1:" + e["KURA_PORT"],
+                           KURA_DATA_DIR=e["KURA_DATA"]))))
+    if e.get("KURA_LOAD_MS"):
+        notes.append("kura was loaded by pushing the repository over HTTP: %.2f s."
+                     % (int(e["KURA_LOAD_MS"]) / 1000))
+    if e.get("KURA_NOTE"):
+        notes.append(e["KURA_NOTE"])
+
+hb = "http://127.0.0.1:%s/" % e["HB_PORT"]
+targets.append(dict(
+    name="http-backend", kind="http-backend", url=hb + "bench.git",
+    pids=[int(e["NGINX_PID"]), int(e["FCGI_PID"])], self_pid=None,
+    push=dict(kind="dir", root=os.path.join(tmp, "srv"), url_prefix=hb)))
+
+floor_push = os.path.join(tmp, "floor-push")
+os.makedirs(floor_push, exist_ok=True)
+targets.append(dict(
+    name="floor", kind="floor", url="file://" + repo, pids=[], self_pid=None,
+    push=dict(kind="dir", root=floor_push, url_prefix="file://" + floor_push + "/")))
+
+print(json.dumps(dict(repo=repo, repo_info=info, tmp=tmp, targets=targets,
+                      skipped=skipped, notes=notes), indent=1))

@@ -1,0 +1,87 @@
+#include "authn.h"
+#include "password.h"
+#include "token.h"
+#include "core/err.h"
+#include "core/timeutil.h"
+#include "model/pat.h"
+#include "model/user.h"
+
+#include <string.h>
+
+void principal_release(struct principal *p)
+{
+	user_free(p->user);
+	p->user = NULL;
+	p->scopes = 0;
+	p->token_id = 0;
+}
+
+int principal_is_admin(const struct principal *p)
+{
+	return p->user && p->user->is_admin;
+}
+
+int authn_password(struct db *db, const char *login, const char *password,
+		   struct principal *out)
+{
+	struct user *u = NULL;
+	int ret;
+
+	ret = user_find_by_login(db, login, &u);
+	if (ret == ERR_NOTFOUND) {
+		password_dummy_verify(password);
+		return ERR_AUTH;
+	}
+	if (ret < 0)
+		return ret;
+	ret = password_verify(u->password_hash, password);
+	if (ret == 0 && !user_is_active(u))
+		ret = ERR_AUTH;
+	if (ret < 0) {
+		user_free(u);
+		return ret;
+	}
+	out->user = u;
+	out->scopes = SCOPE_ALL;
+	out->token_id = 0;
+	return 0;
+}
+
+int authn_token(struct db *db, const char *secret, struct principal *out)
+{
+	struct pat *t = NULL;
+	struct user *u = NULL;
+	int ret;
+
+	ret = pat_find_by_secret(db, secret, &t);
+	if (ret == ERR_NOTFOUND)
+		return ERR_AUTH;
+	if (ret < 0)
+		return ret;
+	ret = pat_is_active(t, time_now_ms()) ? user_find(db, t->user_id, &u) : ERR_AUTH;
+	if (ret == ERR_NOTFOUND || (ret == 0 && !user_is_active(u)))
+		ret = ERR_AUTH;
+	if (ret == 0) {
+		(void)pat_touch(db, t);
+		out->user = u;
+		out->scopes = t->scopes;
+		out->token_id = t->id;
+		u = NULL;
+	}
+	user_free(u);
+	pat_free(t);
+	return ret;
+}
+
+int authn_basic(struct db *db, const char *login, const char *secret, struct principal *out)
+{
+	int ret = authn_token(db, secret, out);
+
+	if (ret != ERR_AUTH)
+		return ret;
+	/* A token-shaped secret is never also tried as a password: it would
+	 * only cost an argon2 run. */
+	if (!strncmp(secret, TOKEN_PREFIX, strlen(TOKEN_PREFIX)))
+		return ERR_AUTH;
+	return authn_password(db, login, secret, out);
+}

@@ -1,0 +1,31 @@
+/* Who is calling: resolving credentials into a principal. */
+#ifndef KURA_AUTHN_H
+#define KURA_AUTHN_H
+#include <stdint.h>
+
+struct db;
+struct user;
+
+struct principal {
+	struct user *user;	/* NULL: anonymous; owned */
+	unsigned scopes;	/* enum scope_flags; SCOPE_ALL for passwords */
+	int64_t token_id;	/* 0 unless a token authenticated */
+};
+
+#define PRINCIPAL_INIT { NULL, 0, 0 }
+
+void principal_release(struct principal *p);
+int principal_is_admin(const struct principal *p);
+
+/* Username or e-mail and password. ERR_AUTH for a wrong password, an unknown
+ * user or a blocked one, in the same time for each. */
+int authn_password(struct db *db, const char *login, const char *password,
+		   struct principal *out);
+/* A personal access token secret. ERR_AUTH for unknown, revoked or expired
+ * tokens and blocked owners. */
+int authn_token(struct db *db, const char *secret, struct principal *out);
+/* HTTP Basic for Git clients: GitLab accepts a token as the password with
+ * any username, else the account password. */
+int authn_basic(struct db *db, const char *login, const char *secret, struct principal *out);
+
+#endif

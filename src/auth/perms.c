@@ -1,0 +1,77 @@
+#include "perms.h"
+#include "authn.h"
+#include "token.h"
+#include "core/err.h"
+#include "model/member.h"
+#include "model/project.h"
+#include "model/user.h"
+
+#include <string.h>
+
+int perms_project_level(struct db *db, const struct principal *who,
+			const struct project *p, int *level_out)
+{
+	if (!who->user) {
+		*level_out = ACCESS_NONE;
+		return 0;
+	}
+	if (who->user->is_admin) {
+		*level_out = ACCESS_OWNER;
+		return 0;
+	}
+	return member_project_level(db, p->id, p->namespace_id, who->user->id, level_out);
+}
+
+static int perms_visible_at(const struct principal *who, const struct project *p, int level)
+{
+	if (!strcmp(p->visibility, "public"))
+		return 1;
+	if (!strcmp(p->visibility, "internal") && who->user)
+		return 1;
+	return level >= ACCESS_GUEST;
+}
+
+int perms_project_visible(struct db *db, const struct principal *who, const struct project *p)
+{
+	int level = 0;
+	int ret = perms_project_level(db, who, p, &level);
+
+	if (ret < 0)
+		return ret;
+	return perms_visible_at(who, p, level) ? 0 : ERR_NOTFOUND;
+}
+
+int perms_git_pull(struct db *db, const struct principal *who, const struct project *p)
+{
+	const unsigned pull_scopes = SCOPE_API | SCOPE_READ_API | SCOPE_READ_REPOSITORY |
+				     SCOPE_WRITE_REPOSITORY;
+	int level = 0;
+	int ret = perms_project_level(db, who, p, &level);
+
+	if (ret < 0)
+		return ret;
+	if (!perms_visible_at(who, p, level))
+		return ERR_NOTFOUND;
+	if (!strcmp(p->visibility, "private") && level < ACCESS_REPORTER)
+		return ERR_DENIED;
+	if (who->user && !(who->scopes & pull_scopes))
+		return ERR_DENIED;
+	return 0;
+}
+
+int perms_git_push(struct db *db, const struct principal *who, const struct project *p)
+{
+	const unsigned push_scopes = SCOPE_API | SCOPE_WRITE_REPOSITORY;
+	int level = 0;
+	int ret = perms_project_level(db, who, p, &level);
+
+	if (ret < 0)
+		return ret;
+	if (!perms_visible_at(who, p, level))
+		return ERR_NOTFOUND;
+	if (!who->user || level < ACCESS_DEVELOPER || !(who->scopes & push_scopes))
+		return ERR_DENIED;
+	if (p->archived)
+		return ERR_DENIED;
+	return 0;
+}

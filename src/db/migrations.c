@@ -1,0 +1,192 @@
+/* Versioned, forward-only schema migrations. Each step runs in its own
+ * transaction that re-reads the version first, so two processes starting at
+ * once apply each step exactly once. Never edit a released step: add one.
+ *
+ * SQL here is portable between SQLite and PostgreSQL except for tokens that
+ * migration_expand() replaces per dialect:
+ *   @PK@   an auto-increment 64-bit primary key
+ */
+#include "db_internal.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#include <string.h>
+
+struct migration {
+	int version;
+	const char *what;
+	const char *sql;
+};
+
+static const struct migration migrations[] = {
+	{ 1, "users, namespaces, projects, members",
+	  "CREATE TABLE users ("
+	  " id @PK@,"
+	  " username TEXT NOT NULL,"
+	  " email TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"
+	  " password_hash TEXT,"
+	  " is_admin INTEGER NOT NULL DEFAULT 0,"
+	  " state TEXT NOT NULL DEFAULT 'active',"
+	  " created_at BIGINT NOT NULL,"
+	  " updated_at BIGINT NOT NULL,"
+	  " last_sign_in_at BIGINT,"
+	  " last_activity_at BIGINT);"
+	  "CREATE UNIQUE INDEX users_username ON users (lower(username));"
+	  "CREATE UNIQUE INDEX users_email ON users (lower(email));"
+	  "CREATE TABLE namespaces ("
+	  " id @PK@,"
+	  " kind TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"
+	  " path TEXT NOT NULL,"
+	  " full_path TEXT NOT NULL,"
+	  " parent_id BIGINT REFERENCES namespaces (id),"
+	  " owner_id BIGINT REFERENCES users (id) ON DELETE CASCADE,"
+	  " description TEXT NOT NULL DEFAULT '',"
+	  " visibility TEXT NOT NULL DEFAULT 'private',"
+	  " created_at BIGINT NOT NULL,"
+	  " updated_at BIGINT NOT NULL);"
+	  "CREATE UNIQUE INDEX namespaces_full_path ON namespaces (lower(full_path));"
+	  "CREATE INDEX namespaces_parent ON namespaces (parent_id);"
+	  "CREATE TABLE projects ("
+	  " id @PK@,"
+	  " namespace_id BIGINT NOT NULL REFERENCES namespaces (id),"
+	  " path TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"
+	  " description TEXT NOT NULL DEFAULT '',"
+	  " visibility TEXT NOT NULL DEFAULT 'private',"
+	  " default_branch TEXT,"
+	  " creator_id BIGINT REFERENCES users (id) ON DELETE SET NULL,"
+	  " archived INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL,"
+	  " updated_at BIGINT NOT NULL,"
+	  " last_activity_at BIGINT NOT NULL);"
+	  "CREATE UNIQUE INDEX projects_path ON projects (namespace_id, lower(path));"
+	  "CREATE TABLE members ("
+	  " id @PK@,"
+	  " source_kind TEXT NOT NULL,"	/* 'project' or 'namespace' */
+	  " source_id BIGINT NOT NULL,"
+	  " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	  " access_level INTEGER NOT NULL,"
+	  " created_at BIGINT NOT NULL,"
+	  " expires_at BIGINT);"
+	  "CREATE UNIQUE INDEX members_source_user ON members (source_kind, source_id, user_id);"
+	  "CREATE INDEX members_user ON members (user_id);" },
+	{ 2, "personal access tokens",
+	  "CREATE TABLE personal_access_tokens ("
+	  " id @PK@,"
+	  " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	  " name TEXT NOT NULL,"
+	  " token_hash TEXT NOT NULL,"
+	  " scopes TEXT NOT NULL,"
+	  " created_at BIGINT NOT NULL,"
+	  " expires_at BIGINT,"
+	  " last_used_at BIGINT,"
+	  " revoked INTEGER NOT NULL DEFAULT 0);"
+	  "CREATE UNIQUE INDEX pat_hash ON personal_access_tokens (token_hash);"
+	  "CREATE INDEX pat_user ON personal_access_tokens (user_id);" },
+	{ 3, "authentication failure windows",
+	  "CREATE TABLE auth_failures ("
+	  " key TEXT PRIMARY KEY,"
+	  " window_start BIGINT NOT NULL,"
+	  " failures INTEGER NOT NULL);" },
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int db_schema_latest(void)
+{
+	return migrations[NMIGRATIONS - 1].version;
+}
+
+static void migration_expand(struct buf *out, const char *sql, enum db_dialect d)
+{
+	const char *pk = d == DB_SQLITE ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+					: "BIGSERIAL PRIMARY KEY";
+
+	for (const char *p = sql; *p;) {
+		if (!strncmp(p, "@PK@", 4)) {
+			buf_addstr(out, pk);
+			p += 4;
+		} else {
+			buf_addch(out, *p++);
+		}
+	}
+}
+
+int db_schema_version(struct db *db, int *out)
+{
+	struct db_stmt *st = NULL;
+	int ret;
+
+	ret = db_queryp(db, &st, "SELECT max(version) FROM schema_migrations", "");
+	if (ret < 0)
+		return ret;
+	*out = ret > 0 && !db_col_is_null(st, 0) ? (int)db_col_int64(st, 0) : 0;
+	db_stmt_free(st);
+	return 0;
+}
+
+static int migration_apply(struct db *db, const struct migration *m, struct buf *err)
+{
+	struct buf sql = BUF_INIT;
+	int version = 0;
+	int ret;
+
+	ret = db_tx_begin(db);
+	if (ret < 0)
+		return ret;
+	ret = db_schema_version(db, &version);
+	if (ret == 0 && version < m->version) {
+		migration_expand(&sql, m->sql, db_dialect(db));
+		ret = db_exec(db, sql.ptr);
+		if (ret == 0)
+			ret = db_execp(db, "INSERT INTO schema_migrations (version, applied_at)"
+					   " VALUES ($1, $2)", "ii", (int64_t)m->version,
+				       time_now_ms());
+		if (ret == 0)
+			log_info("db", "migrated version=%d what=\"%s\"", m->version, m->what);
+		else
+			buf_addf(err, "migration %d (%s) failed: %s", m->version, m->what,
+				 err_name(ret));
+	}
+	ret = db_tx_end(db, ret);
+	buf_release(&sql);
+	return ret;
+}
+
+int db_migrate_to(struct db *db, int target, struct buf *err)
+{
+	int ret;
+
+	ret = db->drv->migrate_lock(db);
+	if (ret < 0) {
+		buf_addf(err, "cannot take the migration lock: %s", err_name(ret));
+		return ret;
+	}
+	ret = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			  " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+	if (ret < 0)
+		buf_addf(err, "cannot create schema_migrations: %s", err_name(ret));
+	for (int i = 0; ret == 0 && i < NMIGRATIONS && migrations[i].version <= target; i++)
+		ret = migration_apply(db, &migrations[i], err);
+	db->drv->migrate_unlock(db);
+	return ret;
+}
+
+int db_migrate(struct db *db, struct buf *err)
+{
+	int version = 0;
+	int ret = db_migrate_to(db, db_schema_latest(), err);
+
+	if (ret == 0)
+		ret = db_schema_version(db, &version);
+	if (ret == 0 && version > db_schema_latest()) {
+		/* A newer kura migrated this database: refuse to run old code on it. */
+		buf_addf(err, "database schema version %d is newer than this kura (%d)", version,
+			 db_schema_latest());
+		ret = ERR_INVALID;
+	}
+	return ret;
+}

@@ -1,0 +1,239 @@
+#include "repo_store.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "core/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <git2.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *store_data_dir;
+static char *store_gitconfig;
+static char *store_home;
+static char *store_hooks;
+
+/* Server-wide git settings (SECURITY.md §11): flush objects and refs before
+ * reporting success, check every pushed object, allow partial clone filters,
+ * run only kura's hooks. */
+static const char gitconfig_template[] =
+	"[core]\n"
+	"\tfsync = objects,reference,derived-metadata\n"
+	"\tfsyncMethod = fsync\n"
+	"\thooksPath = %s\n"
+	"\tlogAllRefUpdates = false\n"
+	"[receive]\n"
+	"\tfsckObjects = true\n"
+	"\tadvertisePushOptions = true\n"
+	"\tautogc = false\n"
+	"[fetch]\n"
+	"\tfsckObjects = true\n"
+	"[transfer]\n"
+	"\tfsckObjects = true\n"
+	"[uploadpack]\n"
+	"\tallowFilter = true\n"
+	"\tallowAnySHA1InWant = false\n"
+	"[uploadarchive]\n"
+	"\tallowUnreachable = false\n"
+	"[protocol]\n"
+	"\tallow = never\n"
+	"[http]\n"
+	"\tfollowRedirects = false\n"
+	"[credential]\n"
+	"\thelper =\n"
+	"[gc]\n"
+	"\tauto = 0\n";
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	struct buf b = BUF_INIT;
+	int ret = 0;
+
+	buf_addstr(&b, path);
+	for (char *p = b.ptr + 1; ret == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(b.ptr, mode) != 0 && errno != EEXIST)
+			ret = ERR_UNAVAILABLE;
+		*p = c;
+		if (!c)
+			break;
+	}
+	buf_release(&b);
+	return ret;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	struct buf out = BUF_INIT;
+
+	buf_addf(&out, "%s/%s", a, b);
+	return buf_detach(&out, NULL);
+}
+
+static int write_file_atomic(const char *path, const char *data, mode_t mode)
+{
+	struct buf tmp = BUF_INIT;
+	size_t len = strlen(data);
+	int fd, ret = 0;
+
+	buf_addf(&tmp, "%s.tmp%d", path, (int)getpid());
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
+	    rename(tmp.ptr, path) != 0)
+		ret = ERR_UNAVAILABLE;
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		unlink(tmp.ptr);
+	buf_release(&tmp);
+	return ret;
+}
+
+int repo_store_init(const char *data_dir, struct buf *err)
+{
+	struct buf cfg = BUF_INIT;
+	char *repos, *trash, *gitdir;
+	int ret = 0;
+
+	store_data_dir = xstrdup(data_dir);
+	repos = path_join(data_dir, "repositories/@hashed");
+	trash = path_join(data_dir, "trash");
+	gitdir = path_join(data_dir, "git");
+	store_home = path_join(gitdir, "home");
+	store_hooks = path_join(gitdir, "hooks");
+	store_gitconfig = path_join(gitdir, "gitconfig");
+	if (mkdir_p(data_dir, 0700) < 0 || mkdir_p(repos, 0700) < 0 || mkdir_p(trash, 0700) < 0 ||
+	    mkdir_p(store_home, 0700) < 0 || mkdir_p(store_hooks, 0700) < 0 ||
+	    access(data_dir, W_OK) != 0) {
+		buf_addf(err, "data directory %s is not writable: %s", data_dir, strerror(errno));
+		ret = ERR_UNAVAILABLE;
+		goto out;
+	}
+	buf_addf(&cfg, gitconfig_template, store_hooks);
+	if (write_file_atomic(store_gitconfig, cfg.ptr, 0600) < 0) {
+		buf_addf(err, "cannot write %s: %s", store_gitconfig, strerror(errno));
+		ret = ERR_UNAVAILABLE;
+	}
+out:
+	buf_release(&cfg);
+	free(repos);
+	free(trash);
+	free(gitdir);
+	return ret;
+}
+
+const char *repo_store_data_dir(void)
+{
+	return store_data_dir;
+}
+
+const char *repo_store_gitconfig(void)
+{
+	return store_gitconfig;
+}
+
+const char *repo_store_home(void)
+{
+	return store_home;
+}
+
+const char *repo_store_hooks_dir(void)
+{
+	return store_hooks;
+}
+
+void repo_store_path(struct buf *out, int64_t project_id)
+{
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	struct buf hex = BUF_INIT;
+	char id[32];
+
+	snprintf(id, sizeof(id), "%lld", (long long)project_id);
+	crypto_hash_sha256(digest, (const unsigned char *)id, strlen(id));
+	buf_add_hex(&hex, digest, sizeof(digest));
+	buf_addf(out, "%s/repositories/@hashed/%.2s/%.2s/%s.git", store_data_dir, hex.ptr,
+		 hex.ptr + 2, hex.ptr);
+	buf_release(&hex);
+}
+
+int repo_store_create(int64_t project_id, const char *default_branch)
+{
+	git_repository_init_options opts;
+	git_repository *repo = NULL;
+	struct buf path = BUF_INIT, head = BUF_INIT;
+	int ret;
+
+	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	repo_store_path(&path, project_id);
+	buf_addf(&head, "refs/heads/%s", default_branch);
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
+		     GIT_REPOSITORY_INIT_NO_REINIT;
+	opts.mode = GIT_REPOSITORY_INIT_SHARED_UMASK;
+	opts.initial_head = head.ptr;
+	ret = git_repository_init_ext(&repo, path.ptr, &opts);
+	if (ret < 0) {
+		const git_error *e = git_error_last();
+
+		log_error("repo", "init failed project_id=%lld error=\"%s\"",
+			  (long long)project_id, e ? e->message : "unknown");
+		ret = ret == GIT_EEXISTS ? ERR_EXISTS : ERR_UNAVAILABLE;
+	}
+	git_repository_free(repo);
+	buf_release(&path);
+	buf_release(&head);
+	return ret;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int repo_store_remove(int64_t project_id)
+{
+	struct buf path = BUF_INIT, trash = BUF_INIT;
+	int ret = 0;
+
+	repo_store_path(&path, project_id);
+	buf_addf(&trash, "%s/trash/%lld-%lld.git", store_data_dir, (long long)project_id,
+		 (long long)time_now_ms());
+	/* The rename is atomic: a clone either sees the repository or nothing. */
+	if (rename(path.ptr, trash.ptr) != 0) {
+		ret = errno == ENOENT ? 0 : ERR_UNAVAILABLE;
+	} else if (nftw(trash.ptr, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+		log_warn("repo", "trash not removed path=%s", trash.ptr);
+	}
+	buf_release(&path);
+	buf_release(&trash);
+	return ret;
+}
+
+int repo_store_check(void)
+{
+	struct buf probe = BUF_INIT;
+	int fd, ret = 0;
+
+	buf_addf(&probe, "%s/trash/.readiness-%d", store_data_dir, (int)getpid());
+	fd = open(probe.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		ret = ERR_UNAVAILABLE;
+	else
+		close(fd);
+	unlink(probe.ptr);
+	buf_release(&probe);
+	return ret;
+}

@@ -1,0 +1,30 @@
+/* Where repositories live: DATA/repositories/@hashed/ab/cd/<sha256(id)>.git,
+ * derived from the project id only, so renames and transfers never move a
+ * directory and no URL piece ever becomes part of a path. */
+#ifndef KURA_REPO_STORE_H
+#define KURA_REPO_STORE_H
+#include <stdint.h>
+
+struct buf;
+
+/* Creates the storage directories under data_dir and writes the git config
+ * and hooks directory every git child uses. Call once at start-up.
+ * ERR_UNAVAILABLE with a sentence when the directory is not writable. */
+int repo_store_init(const char *data_dir, struct buf *err);
+const char *repo_store_data_dir(void);
+/* DATA/git/gitconfig: the only global config git children read. */
+const char *repo_store_gitconfig(void);
+/* DATA/git/home: HOME for git children. */
+const char *repo_store_home(void);
+/* DATA/git/hooks: core.hooksPath for served repositories. */
+const char *repo_store_hooks_dir(void);
+
+void repo_store_path(struct buf *out, int64_t project_id);
+/* A bare repository whose HEAD names refs/heads/<default_branch>. */
+int repo_store_create(int64_t project_id, const char *default_branch);
+/* Moves the repository to DATA/trash and deletes it from there. */
+int repo_store_remove(int64_t project_id);
+/* Checks the storage is writable (readiness). */
+int repo_store_check(void);
+
+#endif

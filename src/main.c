@@ -1,0 +1,61 @@
+/* kura: the command line. */
+#include "app.h"
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fputs("usage: kura serve [--config FILE]\n"
+	      "       kura migrate [--config FILE]\n"
+	      "       kura admin <command> [options]   (kura admin help)\n"
+	      "       kura version\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_file = NULL;
+	struct app app;
+	int ret, i = 2;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("kura %s\n", KURA_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "serve") && strcmp(argv[1], "migrate") && strcmp(argv[1], "admin")) {
+		fprintf(stderr, "kura: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (argc > 3 && !strcmp(argv[2], "--config")) {
+		config_file = argv[3];
+		i = 4;
+	}
+	if (!strcmp(argv[1], "admin") && (argc <= i || !strcmp(argv[i], "help"))) {
+		return cli_admin(NULL, argc - i, argv + i);
+	}
+	if (strcmp(argv[1], "admin") && argc > i) {
+		fprintf(stderr, "kura: unexpected argument '%s'\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	ret = cli_app_open(&app, config_file);
+	if (ret != 0)
+		return ret;
+	if (!strcmp(argv[1], "serve"))
+		ret = cli_serve(&app);
+	else if (!strcmp(argv[1], "admin"))
+		ret = cli_admin(&app, argc - i, argv + i);
+	else
+		printf("kura: database is at the latest schema version\n");
+	cli_app_close(&app);
+	return ret;
+}

@@ -1,0 +1,91 @@
+#include "member.h"
+#include "core/err.h"
+#include "core/timeutil.h"
+#include "db/db.h"
+
+static const char *const source_names[] = { "project", "namespace" };
+
+int access_level_valid(int level)
+{
+	return level == ACCESS_GUEST || level == ACCESS_REPORTER || level == ACCESS_DEVELOPER ||
+	       level == ACCESS_MAINTAINER || level == ACCESS_OWNER;
+}
+
+int member_set(struct db *db, enum member_source kind, int64_t source_id, int64_t user_id,
+	       int level, int64_t expires_at)
+{
+	int ret;
+
+	if (!access_level_valid(level))
+		return ERR_INVALID;
+	ret = db_tx_begin(db);
+	if (ret < 0)
+		return ret;
+	ret = db_execp(db, "DELETE FROM members WHERE source_kind = $1 AND source_id = $2"
+			   " AND user_id = $3", "sii", source_names[kind], source_id, user_id);
+	if (ret == 0)
+		ret = db_execp(db, "INSERT INTO members (source_kind, source_id, user_id,"
+				   " access_level, created_at, expires_at)"
+				   " VALUES ($1, $2, $3, $4, $5, $6)", "siiiiI",
+			       source_names[kind], source_id, user_id, (int64_t)level,
+			       time_now_ms(), expires_at);
+	return db_tx_end(db, ret);
+}
+
+int member_remove(struct db *db, enum member_source kind, int64_t source_id, int64_t user_id)
+{
+	return db_execp(db, "DELETE FROM members WHERE source_kind = $1 AND source_id = $2"
+			    " AND user_id = $3", "sii", source_names[kind], source_id, user_id);
+}
+
+/* Ancestors of a namespace (itself included) by a recursive walk up
+ * parent_id; the depth is bounded by LIMIT_NAMESPACE_DEPTH at creation. */
+#define ANCESTORS_CTE \
+	"WITH RECURSIVE anc(id, parent_id) AS (" \
+	" SELECT id, parent_id FROM namespaces WHERE id = $1" \
+	" UNION ALL SELECT n.id, n.parent_id FROM namespaces n JOIN anc ON n.id = anc.parent_id) "
+
+/* Runs a max(level) query whose parameters are $1 namespace, $2 user, $3 now
+ * and, for projects, $4 the project. */
+static int member_level_query(struct db *db, const char *sql, int64_t project_id,
+			      int64_t namespace_id, int64_t user_id, int *level_out)
+{
+	struct db_stmt *st = NULL;
+	int ret;
+
+	if (project_id)
+		ret = db_queryp(db, &st, sql, "iiii", namespace_id, user_id, time_now_ms(),
+				project_id);
+	else
+		ret = db_queryp(db, &st, sql, "iii", namespace_id, user_id, time_now_ms());
+	if (ret < 0)
+		return ret;
+	*level_out = ret > 0 && !db_col_is_null(st, 0) ? (int)db_col_int64(st, 0) : ACCESS_NONE;
+	db_stmt_free(st);
+	return 0;
+}
+
+int member_project_level(struct db *db, int64_t project_id, int64_t namespace_id,
+			 int64_t user_id, int *level_out)
+{
+	return member_level_query(db, ANCESTORS_CTE
+		"SELECT max(level) FROM ("
+		" SELECT m.access_level AS level FROM members m"
+		"  WHERE m.user_id = $2 AND (m.expires_at IS NULL OR m.expires_at > $3) AND ("
+		"   (m.source_kind = 'project' AND m.source_id = $4) OR"
+		"   (m.source_kind = 'namespace' AND m.source_id IN (SELECT id FROM anc)))"
+		" UNION ALL SELECT 50 FROM namespaces n WHERE n.id = $1 AND n.owner_id = $2"
+		") levels", project_id, namespace_id, user_id, level_out);
+}
+
+int member_namespace_level(struct db *db, int64_t namespace_id, int64_t user_id,
+			   int *level_out)
+{
+	return member_level_query(db, ANCESTORS_CTE
+		"SELECT max(level) FROM ("
+		" SELECT m.access_level AS level FROM members m"
+		"  WHERE m.user_id = $2 AND (m.expires_at IS NULL OR m.expires_at > $3)"
+		"   AND m.source_kind = 'namespace' AND m.source_id IN (SELECT id FROM anc)"
+		" UNION ALL SELECT 50 FROM namespaces n WHERE n.id = $1 AND n.owner_id = $2"
+		") levels", 0, namespace_id, user_id, level_out);
+}

@@ -1,0 +1,33 @@
+/* Which handler answers which URL, in the order they are tried. Only this
+ * file (and main.c) knows the handler modules. */
+#include "routes.h"
+#include "http/http.h"
+#include "ops/health.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#define MAX_ROUTES 128
+
+static struct http_route table[MAX_ROUTES];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static size_t add(size_t n, const struct http_route *routes, size_t count)
+{
+	memcpy(&table[n], routes, count * sizeof(*routes));
+	return n + count;
+}
+
+static void table_build(void)
+{
+	size_t n = 0;
+
+	n = add(n, health_routes, HEALTH_ROUTE_COUNT);
+	memset(&table[n], 0, sizeof(table[n]));
+}
+
+const struct http_route *routes_all(void)
+{
+	pthread_once(&table_once, table_build);
+	return table;
+}
