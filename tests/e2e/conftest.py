@@ -1,0 +1,231 @@
+"""Fixtures that run the real kura binary with a temporary data directory on a
+free loopback port, and helpers for the real git client and python-gitlab.
+
+Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/e2e
+KURA_BIN selects the binary (default: build/kura)."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KURA_BIN = os.environ.get("KURA_BIN", str(ROOT / "build" / "kura"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Kura:
+    """One kura server process and the CLI pointed at the same data."""
+
+    def __init__(self, tmp: Path, extra_env=None):
+        self.tmp = tmp
+        self.data_dir = tmp / "data"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp / "server.log"
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith("KURA_")
+        }
+        self.env.update({
+            "KURA_LISTEN": f"127.0.0.1:{self.port}",
+            "KURA_DATA_DIR": str(self.data_dir),
+        })
+        if os.environ.get("KURA_TEST_DATABASE_URL"):
+            self.env["KURA_DATABASE_URL"] = os.environ["KURA_TEST_DATABASE_URL"]
+        self.env.update(extra_env or {})
+        self.proc = None
+        self._log = None
+        self._tokens = {}
+
+    # --- process ---------------------------------------------------------
+    def start(self, timeout=15):
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([KURA_BIN, "serve"], env=self.env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"kura exited {self.proc.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.base + "/-/readiness", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("kura did not become ready:\n" + self.log())
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self._log:
+            self._log.close()
+            self._log = None
+        return self.proc.returncode if self.proc else None
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def log(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    # --- CLI -------------------------------------------------------------
+    def cli(self, *args, input=None, check=True, env=None):
+        e = dict(self.env)
+        e.update(env or {})
+        r = subprocess.run([KURA_BIN, *args], env=e, input=input, capture_output=True,
+                           text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise AssertionError(f"kura {' '.join(args)} exited {r.returncode}: {r.stderr}")
+        return r
+
+    def root_password(self):
+        return (self.data_dir / "initial_root_password").read_text().strip()
+
+    def create_user(self, username, password="password-123", admin=False, email=None):
+        args = ["admin", "create-user", "--username", username,
+                "--email", email or f"{username}@example.com", "--password-stdin"]
+        if admin:
+            args.append("--admin")
+        self.cli(*args, input=password + "\n")
+        return username
+
+    def create_token(self, username, scopes="api", name="test", expires=None):
+        args = ["admin", "create-token", "--username", username, "--name", name,
+                "--scopes", scopes]
+        if expires:
+            args += ["--expires", expires]
+        return self.cli(*args).stdout.strip()
+
+    def root_token(self):
+        if "root" not in self._tokens:
+            self._tokens["root"] = self.create_token("root", "api,sudo", "root-test")
+        return self._tokens["root"]
+
+    def create_group(self, path):
+        self.cli("admin", "create-group", "--path", path)
+
+    def create_project(self, path, visibility="private"):
+        self.cli("admin", "create-project", "--path", path, "--visibility", visibility)
+
+    # --- URLs ------------------------------------------------------------
+    def url(self, path="", user=None, secret=None):
+        if user is not None:
+            return f"http://{user}:{secret}@127.0.0.1:{self.port}/{path.lstrip('/')}"
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def git_url(self, project_path, user=None, secret=None):
+        return self.url(project_path + ".git", user, secret)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def _start(tmp_path_factory, name, extra_env=None):
+    k = Kura(tmp_path_factory.mktemp(name), extra_env)
+    return k.start()
+
+
+def _finish(request, k):
+    k.stop()
+    failed = any(getattr(request.node, "rep_" + w, None) and
+                 getattr(request.node, "rep_" + w).failed for w in ("setup", "call"))
+    log = k.log()
+    sanitizer = "ERROR: AddressSanitizer" in log or "runtime error:" in log
+    if failed or sanitizer:
+        print(f"\n--- kura server log ({k.log_path}) ---\n{log[-20000:]}")
+    assert not sanitizer, "sanitizer report in the server log"
+
+
+@pytest.fixture(scope="module")
+def kura(request, tmp_path_factory):
+    """A server shared by the tests of one module."""
+    k = _start(tmp_path_factory, "kura")
+    yield k
+    _finish(request, k)
+
+
+@pytest.fixture
+def fresh_kura(request, tmp_path_factory):
+    """A server of the test's own, for tests that stop, kill or reconfigure it."""
+    k = _start(tmp_path_factory, "fresh")
+    yield k
+    _finish(request, k)
+
+
+@pytest.fixture(scope="module")
+def gl(kura):
+    gitlab = pytest.importorskip("gitlab")
+    client = gitlab.Gitlab(kura.base, private_token=kura.root_token())
+    return client
+
+
+# --- git helpers ----------------------------------------------------------
+GIT_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
+    "HOME": "/nonexistent",
+}
+
+
+def git(cwd, *args, check=True, env=None, timeout=120, input=None):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    e.update(GIT_ENV)
+    e.update(env or {})
+    r = subprocess.run(["git", *args], cwd=cwd, env=e, capture_output=True, text=True,
+                       timeout=timeout, input=input)
+    if check and r.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} exited {r.returncode}:\n{r.stderr}")
+    return r
+
+
+def make_repo(path: Path, files: dict, branch="main", message="initial"):
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", branch)
+    for name, content in files.items():
+        f = path / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(content) if isinstance(content, str) else f.write_bytes(content)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message)
+    return path
+
+
+def commit(path: Path, files: dict, message="change"):
+    for name, content in files.items():
+        f = path / name
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(content)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message)
+    return git(path, "rev-parse", "HEAD").stdout.strip()
+
+
+def server_alive(k):
+    with urllib.request.urlopen(k.base + "/-/liveness", timeout=5) as r:
+        return r.status == 200
