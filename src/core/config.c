@@ -123,15 +123,24 @@ static int config_load_env(struct config_load_state *st)
 		if (strncmp(*e, "KURA_", 5) || !eq)
 			continue;
 		n = (size_t)(eq - *e) - 5;
-		if (n == 0 || n >= sizeof(name))
-			continue;
-		for (size_t i = 0; i < n; i++) {
-			char c = (*e)[5 + i];
-			name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		if (n > 0 && n < sizeof(name)) {
+			for (size_t i = 0; i < n; i++) {
+				char c = (*e)[5 + i];
+				name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+			}
+			name[n] = '\0';
+		} else {
+			name[0] = '\0';
 		}
-		name[n] = '\0';
 		if (!strcmp(name, "config"))
 			continue;
+		/* A misspelt variable would otherwise be ignored silently and the
+		 * default used: name it as the operator wrote it. */
+		if (!config_key_find(name)) {
+			buf_addstr(st->err, "unknown environment variable ");
+			buf_add_quoted(st->err, *e, n + 5, 80);
+			return ERR_INVALID;
+		}
 		if (config_set(st, name, eq + 1, "the environment (KURA_*)") < 0)
 			return ERR_INVALID;
 	}
@@ -159,6 +168,26 @@ static int config_absolute_dir(char **dir, struct buf *err)
 	return 0;
 }
 
+/* http(s)://host[:port][/path]: a host must follow the scheme, and nothing
+ * that would break the links and headers built from it. */
+static int config_url_check(const char *url)
+{
+	const char *host;
+
+	if (!strncmp(url, "http://", 7))
+		host = url + 7;
+	else if (!strncmp(url, "https://", 8))
+		host = url + 8;
+	else
+		return ERR_INVALID;
+	if (!*host || *host == '/' || *host == ':')
+		return ERR_INVALID;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return ERR_INVALID;
+	return 0;
+}
+
 static int config_validate(struct config_load_state *st)
 {
 	struct config *cfg = st->cfg;
@@ -168,7 +197,9 @@ static int config_validate(struct config_load_state *st)
 	size_t n;
 
 	if (parse_host_port(st->listen, host, sizeof(host), &cfg->listen_port) < 0) {
-		buf_addf(err, "listen: '%s' is not address:port", st->listen);
+		buf_addstr(err, "listen: '");
+		buf_add_quoted(err, st->listen, strlen(st->listen), 200);
+		buf_addstr(err, "' is not address:port");
 		return ERR_INVALID;
 	}
 	cfg->listen_host = xstrdup(host);
@@ -190,9 +221,11 @@ static int config_validate(struct config_load_state *st)
 		buf_addf(&b, "http://%s", st->listen);
 		cfg->external_url = buf_detach(&b, NULL);
 	}
-	if (strncmp(cfg->external_url, "http://", 7) && strncmp(cfg->external_url, "https://", 8)) {
-		buf_addf(err, "external_url: '%s' must start with http:// or https://",
-			 cfg->external_url);
+	if (config_url_check(cfg->external_url) < 0) {
+		/* Quoted: the message must stay one line whatever the value holds. */
+		buf_addstr(err, "external_url: '");
+		buf_add_quoted(err, cfg->external_url, strlen(cfg->external_url), 200);
+		buf_addstr(err, "' is not an http:// or https:// URL with a host");
 		return ERR_INVALID;
 	}
 	n = strlen(cfg->external_url);
