@@ -22,6 +22,8 @@ static const struct db_driver *db_driver_for(const char *url)
 {
 	if (!strncmp(url, "sqlite://", 9))
 		return &db_sqlite_driver;
+	if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
+		return &db_pg_driver;
 	return NULL;
 }
 
@@ -99,10 +101,37 @@ struct db *db_get(struct db_pool *pool)
 	return db;
 }
 
+/* A lost connection is closed, never lent again. The idle ones were most
+ * likely cut by the same server restart or failover: close them too, so
+ * that after an outage the next borrowers connect afresh instead of each
+ * failing once on a dead socket. */
+static void db_put_broken(struct db_pool *pool, struct db *db)
+{
+	struct db **idle;
+	int nidle;
+
+	pthread_mutex_lock(&pool->lock);
+	idle = pool->idle;
+	nidle = pool->nidle;
+	pool->idle = xcalloc((size_t)pool->size, sizeof(*pool->idle));
+	pool->nidle = 0;
+	pool->nopen -= nidle + 1;
+	pthread_cond_broadcast(&pool->freed);
+	pthread_mutex_unlock(&pool->lock);
+	for (int i = 0; i < nidle; i++)
+		pool->drv->close(idle[i]);
+	free(idle);
+	pool->drv->close(db);
+}
+
 void db_put(struct db_pool *pool, struct db *db)
 {
 	if (!db)
 		return;
+	if (db->broken) {
+		db_put_broken(pool, db);
+		return;
+	}
 	if (db->tx_depth) {
 		/* A handler forgot to end a transaction: roll it back rather
 		 * than let the next borrower commit someone else's writes. */

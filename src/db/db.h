@@ -88,5 +88,6 @@ int db_schema_latest(void);
 int db_migrate_to(struct db *db, int target, struct buf *err);
 
 extern const struct db_driver db_sqlite_driver;
+extern const struct db_driver db_pg_driver;
 
 #endif

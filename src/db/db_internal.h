@@ -7,6 +7,7 @@
 struct db {
 	const struct db_driver *drv;
 	int tx_depth;
+	int broken;	/* set by the driver when the connection is lost */
 };
 
 struct db_stmt {

@@ -2,8 +2,11 @@
 free loopback port, and helpers for the real git client and python-gitlab.
 
 Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/e2e
-KURA_BIN selects the binary (default: build/kura)."""
+KURA_BIN selects the binary (default: build/kura). KURA_TEST_PG_ADMIN_URL, a
+superuser URL of a throw-away PostgreSQL cluster (scripts/pg-cluster), runs
+every server on a fresh database of its own instead of SQLite."""
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -11,11 +14,35 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 KURA_BIN = os.environ.get("KURA_BIN", str(ROOT / "build" / "kura"))
+PG_ADMIN_URL = os.environ.get("KURA_TEST_PG_ADMIN_URL", "")
+
+
+def pg_admin(sql, url=None):
+    """Runs sql as the cluster's superuser; returns psql's unaligned output."""
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                        "-d", url or PG_ADMIN_URL, "-c", sql],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise AssertionError(f"psql {sql!r} exited {r.returncode}: {r.stderr}")
+    return r.stdout.strip()
+
+
+def pg_database_url(name):
+    """The admin URL pointed at database name (credentials and options kept)."""
+    u = urlsplit(PG_ADMIN_URL)
+    return urlunsplit((u.scheme, u.netloc, "/" + name, u.query, u.fragment))
+
+
+def pg_create_database():
+    name = "kura_" + secrets.token_hex(6)
+    pg_admin(f"CREATE DATABASE {name}")
+    return name
 
 
 def free_port():
@@ -42,6 +69,11 @@ class Kura:
         })
         if os.environ.get("KURA_TEST_DATABASE_URL"):
             self.env["KURA_DATABASE_URL"] = os.environ["KURA_TEST_DATABASE_URL"]
+        # A database of its own per server, unless the test shares one on purpose.
+        self.pg_database = None
+        if PG_ADMIN_URL and "KURA_DATABASE_URL" not in (extra_env or {}):
+            self.pg_database = pg_create_database()
+            self.env["KURA_DATABASE_URL"] = pg_database_url(self.pg_database)
         self.env.update(extra_env or {})
         self.proc = None
         self._log = None
@@ -81,6 +113,12 @@ class Kura:
     def restart(self):
         self.stop()
         return self.start()
+
+    def drop_database(self):
+        """Drops the server's own PostgreSQL database (after stop)."""
+        if self.pg_database:
+            pg_admin(f"DROP DATABASE IF EXISTS {self.pg_database} WITH (FORCE)")
+            self.pg_database = None
 
     def log(self):
         try:
@@ -151,6 +189,7 @@ def _start(tmp_path_factory, name, extra_env=None):
 
 def _finish(request, k):
     k.stop()
+    k.drop_database()
     failed = any(getattr(request.node, "rep_" + w, None) and
                  getattr(request.node, "rep_" + w).failed for w in ("setup", "call"))
     log = k.log()
