@@ -4,7 +4,9 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "git/gitproc.h"
 #include "git/repo_store.h"
+#include "core/limits.h"
 
 #include <git2.h>
 #include <sodium.h>
@@ -33,6 +35,9 @@ int cli_app_open(struct app *app, const char *config_file)
 	ret = config_load(&app->cfg, config_file, &err);
 	if (ret == 0)
 		ret = repo_store_init(app->cfg.data_dir, &err);
+	if (ret == 0)
+		gitproc_setup(app->cfg.git_path, repo_store_home(), repo_store_gitconfig(),
+			      LIMIT_GIT_PROCS);
 	if (ret == 0)
 		ret = db_pool_open(&app->pool, app->cfg.database_url, DB_POOL_SIZE, &err);
 	if (ret == 0) {
