@@ -49,9 +49,13 @@ int scopes_parse(const char *list, unsigned *flags_out, struct buf *err)
 			}
 		}
 		if (!found && n) {
-			if (err)
-				buf_addf(err, "scope '%.*s' is not one of api, read_api, read_user, "
-					 "read_repository, write_repository, sudo", (int)(n > 64 ? 64 : n), p);
+			/* Quoted and cut: the sentence stays one short line. */
+			if (err) {
+				buf_addstr(err, "scope '");
+				buf_add_quoted(err, p, n, 64);
+				buf_addstr(err, "' is not one of api, read_api, read_user, "
+					   "read_repository, write_repository, sudo");
+			}
 			return ERR_INVALID;
 		}
 		p += n;
