@@ -25,6 +25,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -42,7 +43,11 @@ def log(msg):
 
 
 class Failed(Exception):
-    pass
+    """A workload failed for one target; the message goes into the report,
+    so credentials in URLs (the kura push token) are masked."""
+
+    def __init__(self, msg):
+        super().__init__(re.sub(r"(://[^/:@\s]+):[^@/\s]+@", r"\1:***@", msg))
 
 
 # ---------------------------------------------------------------- processes
@@ -461,12 +466,14 @@ def write_report(path, res):
 
     L.append("| server CPU per full clone (incl. git children) | %s | %s |"
              % (rc("kura", "cpu_per_clone_s", "s"), rc("http-backend", "cpu_per_clone_s", "s")))
-    L.append("| idle RSS of the server process (VmRSS, children excluded) | %s | — |" % rc("kura", "idle_rss_mb"))
+    L.append("| idle RSS after the load push (VmRSS, children excluded) | %s | — |" % rc("kura", "idle_rss_mb"))
     for n in res["concurrency"]:
+        L.append("| RSS just before the %d-clone load (children excluded) | %s | — |"
+                 % (n, rc("kura", "before_self_mb_c%d" % n)))
         L.append("| peak RSS, %d concurrent full clones (children excluded) | %s | — |"
                  % (n, rc("kura", "peak_self_mb_c%d" % n)))
-        L.append("| RSS growth per concurrent clone, %d clones (children excluded) | %s | — |"
-                 % (n, rc("kura", "per_clone_self_mb_c%d" % n)))
+        L.append("| RSS growth per concurrent clone, %d clones: (peak − before) / %d | %s | — |"
+                 % (n, n, rc("kura", "per_clone_self_mb_c%d" % n)))
         L.append("| peak PSS of the whole server tree, %d clones (children included) | %s | %s |"
                  % (n, rc("kura", "peak_tree_mb_c%d" % n), rc("http-backend", "peak_tree_mb_c%d" % n)))
     errs = [(w["label"], n, e) for w in res["workloads"].values() for n, e in w["errors"].items()]
@@ -559,14 +566,17 @@ def main():
 
     for n in concurrency:
         mem = {}
+        # kura's RSS just before this load: earlier workloads may have grown it
+        pre = {t["name"]: vm_rss_mb(t["self_pid"]) for t in targets if t.get("self_pid")}
         add("clone_conc%d" % n, "%d concurrent full clones (wall)" % n, "s", targets,
             w_concurrent(r, n, mem), heavy_runs, warmup=False)
         for name, m in mem.items():
             rr = resources.setdefault(name, {})
             if m["peak_self_mb"]:
                 rr["peak_self_mb_c%d" % n] = m["peak_self_mb"]
-                idle = rr.get("idle_rss_mb") or 0
-                rr["per_clone_self_mb_c%d" % n] = [round((p - idle) / n, 2) for p in m["peak_self_mb"]]
+                base = pre.get(name) or 0
+                rr["before_self_mb_c%d" % n] = base
+                rr["per_clone_self_mb_c%d" % n] = [round((p - base) / n, 2) for p in m["peak_self_mb"]]
             if m["peak_tree_mb"]:
                 rr["peak_tree_mb_c%d" % n] = m["peak_tree_mb"]
 

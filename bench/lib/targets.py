@@ -14,20 +14,20 @@ with open(os.path.join(repo, "bench-ready.json")) as f:
     info = json.load(f)
 
 targets, skipped, notes = [], {}, []
-if e.get("KURA_SKIP"):
-    skipped["kura"] = e["KURA_SKIP"]
-elif e.get("KURA_PID"):
-    pid = int(e["KURA_PID"])
+if e.get("BENCH_KURA_SKIP"):
+    skipped["kura"] = e["BENCH_KURA_SKIP"]
+elif e.get("BENCH_KURA_PID"):
+    pid = int(e["BENCH_KURA_PID"])
     targets.append(dict(
-        name="kura", kind="kura", url=e["KURA_URL"], pids=[pid], self_pid=pid,
-        push=dict(kind="kura", bin=e["KURA_BIN"], url_prefix=e["KURA_PUSH_PREFIX"],
-                  env=dict(KURA_LISTEN="127.0.0.1:" + e["KURA_PORT"],
-                           KURA_DATA_DIR=e["KURA_DATA"]))))
-    if e.get("KURA_LOAD_MS"):
+        name="kura", kind="kura", url=e["BENCH_KURA_URL"], pids=[pid], self_pid=pid,
+        push=dict(kind="kura", bin=e["BENCH_KURA_BIN"], url_prefix=e["BENCH_KURA_PUSH_PREFIX"],
+                  env=dict(KURA_LISTEN="127.0.0.1:" + e["BENCH_KURA_PORT"],
+                           KURA_DATA_DIR=e["BENCH_KURA_DATA"]))))
+    if e.get("BENCH_KURA_LOAD_MS"):
         notes.append("kura was loaded by pushing the repository over HTTP: %.2f s."
-                     % (int(e["KURA_LOAD_MS"]) / 1000))
-    if e.get("KURA_NOTE"):
-        notes.append(e["KURA_NOTE"])
+                     % (int(e["BENCH_KURA_LOAD_MS"]) / 1000))
+    if e.get("BENCH_KURA_NOTE"):
+        notes.append(e["BENCH_KURA_NOTE"])
 
 hb = "http://127.0.0.1:%s/" % e["HB_PORT"]
 targets.append(dict(
