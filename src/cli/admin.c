@@ -8,6 +8,8 @@
 #include "core/limits.h"
 #include "core/timeutil.h"
 #include "db/db.h"
+#include "core/parse.h"
+#include "model/member.h"
 #include "model/namespace.h"
 #include "model/pat.h"
 #include "model/project.h"
@@ -22,6 +24,7 @@
 
 struct admin_opts {
 	const char *username, *email, *name, *scopes, *expires, *path, *visibility;
+	const char *project, *group, *access_level;
 	int admin, password_stdin;
 	const char *positional;
 };
@@ -49,6 +52,9 @@ static int parse_opts(int argc, char **argv, struct admin_opts *o)
 		{ "--expires", offsetof(struct admin_opts, expires) },
 		{ "--path", offsetof(struct admin_opts, path) },
 		{ "--visibility", offsetof(struct admin_opts, visibility) },
+		{ "--project", offsetof(struct admin_opts, project) },
+		{ "--group", offsetof(struct admin_opts, group) },
+		{ "--access-level", offsetof(struct admin_opts, access_level) },
 	};
 
 	for (int i = 1; i < argc; i++) {
@@ -266,6 +272,43 @@ static int cmd_create_project(struct db *db, const struct admin_opts *o)
 	return ret;
 }
 
+/* Adds (or changes) a member of a project or group with a GitLab access level. */
+static int cmd_add_member(struct db *db, const struct admin_opts *o)
+{
+	struct project *p = NULL;
+	struct namespace *ns = NULL;
+	struct user *u = NULL;
+	uint64_t level = 0;
+	int ret;
+
+	if (!o->username || !o->access_level || !o->project == !o->group)
+		return fail("%s", "add-member needs --username, --access-level and one of "
+			    "--project or --group");
+	if (parse_u64(o->access_level, 50, &level) < 0 || !access_level_valid((int)level))
+		return fail("--access-level '%s' must be 10, 20, 30, 40 or 50", o->access_level);
+	if (find_user(db, o->username, &u) < 0)
+		return EXIT_USAGE;
+	if (o->project)
+		ret = project_find_by_full_path(db, o->project, &p);
+	else
+		ret = namespace_find_by_full_path(db, o->group, &ns);
+	if (ret == 0 && ns && strcmp(ns->kind, "group"))
+		ret = ERR_NOTFOUND;
+	if (ret == 0)
+		ret = member_set(db, p ? MEMBER_PROJECT : MEMBER_NAMESPACE, p ? p->id : ns->id,
+				 u->id, (int)level, 0);
+	if (ret == ERR_NOTFOUND)
+		fprintf(stderr, "kura: no %s '%s'\n", p || o->project ? "project" : "group",
+			o->project ? o->project : o->group);
+	else if (ret == 0)
+		printf("%s is a member of %s with access level %d\n", u->username,
+		       o->project ? o->project : o->group, (int)level);
+	user_free(u);
+	project_free(p);
+	namespace_free(ns);
+	return ret == 0 ? 0 : ret == ERR_NOTFOUND ? EXIT_USAGE : 1;
+}
+
 static void admin_usage(FILE *out)
 {
 	fputs("usage: kura admin create-user --username U --email E [--name N] [--admin]"
@@ -276,12 +319,14 @@ static void admin_usage(FILE *out)
 	      "       kura admin block-user U | unblock-user U | list-users\n"
 	      "       kura admin create-group --path G[/SUB…] [--name N]\n"
 	      "       kura admin create-project --path NAMESPACE/NAME"
-	      " [--visibility private|internal|public] [--name N]\n", out);
+	      " [--visibility private|internal|public] [--name N]\n"
+	      "       kura admin add-member (--project P | --group G) --username U"
+	      " --access-level 10|20|30|40|50\n", out);
 }
 
 static const char *const commands[] = {
 	"create-user", "reset-password", "create-token", "block-user", "unblock-user",
-	"list-users", "create-group", "create-project",
+	"list-users", "create-group", "create-project", "add-member",
 };
 
 int cli_admin(struct app *app, int argc, char **argv)
@@ -323,8 +368,10 @@ int cli_admin(struct app *app, int argc, char **argv)
 		ret = cmd_list_users(db);
 	else if (!strcmp(cmd, "create-group"))
 		ret = cmd_create_group(db, &o);
-	else
+	else if (!strcmp(cmd, "create-project"))
 		ret = cmd_create_project(db, &o);
+	else
+		ret = cmd_add_member(db, &o);
 	db_put(app->pool, db);
 	return ret;
 }
