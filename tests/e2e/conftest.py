@@ -165,6 +165,25 @@ class Kura:
     def create_project(self, path, visibility="private"):
         self.cli("admin", "create-project", "--path", path, "--visibility", visibility)
 
+    def add_member(self, username, level, project=None, group=None):
+        where = ["--project", project] if project else ["--group", group]
+        self.cli("admin", "add-member", *where, "--username", username,
+                 "--access-level", str(level))
+
+    def sql(self, statement):
+        """Runs one statement on this server's database (test set-up that no
+        interface offers, e.g. an expired token)."""
+        url = self.env.get("KURA_DATABASE_URL", "")
+        if url.startswith("postgres"):
+            return pg_admin(statement, url=url)
+        import sqlite3
+        with sqlite3.connect(self.data_dir / "kura.db", timeout=30) as db:
+            return db.execute(statement).fetchall()
+
+    def repo_dirs(self):
+        """The bare repositories on disk (hashed paths)."""
+        return sorted((self.data_dir / "repositories" / "@hashed").glob("*/*/*.git"))
+
     # --- URLs ------------------------------------------------------------
     def url(self, path="", user=None, secret=None):
         if user is not None:
