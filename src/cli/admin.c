@@ -29,16 +29,21 @@ struct admin_opts {
 	const char *positional;
 };
 
+/* One line on stderr, whatever the arguments echoed into it hold. */
 __attribute__((format(printf, 1, 2)))
 static int fail(const char *fmt, ...)
 {
+	struct buf line = BUF_INIT_MAX(1024);
 	va_list ap;
 
-	fputs("kura: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	buf_vaddf(&line, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	for (size_t i = 0; i < line.len; i++)
+		if ((unsigned char)line.ptr[i] < 0x20 || line.ptr[i] == 0x7f)
+			line.ptr[i] = '?';
+	fprintf(stderr, "kura: %s\n", buf_error(&line) ? "bad arguments" : line.ptr);
+	buf_release(&line);
 	return EXIT_USAGE;
 }
 
@@ -115,8 +120,10 @@ static int find_user(struct db *db, const char *username, struct user **out)
 {
 	int ret = username ? user_find_by_username(db, username, out) : ERR_NOTFOUND;
 
-	if (ret == ERR_NOTFOUND)
-		fprintf(stderr, "kura: no user '%s'\n", username ? username : "");
+	if (ret == ERR_NOTFOUND && !username)
+		fail("%s", "a username is required");
+	else if (ret == ERR_NOTFOUND)
+		fail("no user '%.64s'", username);
 	return ret;
 }
 
@@ -177,10 +184,13 @@ static int cmd_create_token(struct db *db, const struct admin_opts *o)
 
 	if (!o->username || !o->name || !o->scopes)
 		return fail("%s", "create-token needs --username, --name and --scopes");
-	if (scopes_parse(o->scopes, &scopes, &err) < 0)
-		return report(ERR_INVALID, &err, "create-token");
+	if (scopes_parse(o->scopes, &scopes, &err) < 0) {
+		ret = report(ERR_INVALID, &err, "create-token");
+		buf_release(&err);
+		return ret;
+	}
 	if (o->expires && (time_parse_date(o->expires, &expires) < 0 || expires <= time_now_ms()))
-		return fail("--expires '%s' must be a future date YYYY-MM-DD", o->expires);
+		return fail("--expires '%.32s' must be a future date YYYY-MM-DD", o->expires);
 	if (find_user(db, o->username, &u) < 0)
 		return EXIT_USAGE;
 	ret = pat_create(db, u->id, o->name, scopes, expires, &secret, &id, &err);
@@ -251,7 +261,7 @@ static int cmd_create_project(struct db *db, const struct admin_opts *o)
 	buf_add(&nspath, o->path, (size_t)(slash - o->path));
 	ret = namespace_find_by_full_path(db, nspath.ptr, &ns);
 	if (ret == ERR_NOTFOUND) {
-		fprintf(stderr, "kura: no namespace '%s'\n", nspath.ptr);
+		fail("no namespace '%.200s'", nspath.ptr);
 		buf_release(&nspath);
 		return EXIT_USAGE;
 	}
@@ -298,8 +308,8 @@ static int cmd_add_member(struct db *db, const struct admin_opts *o)
 		ret = member_set(db, p ? MEMBER_PROJECT : MEMBER_NAMESPACE, p ? p->id : ns->id,
 				 u->id, (int)level, 0);
 	if (ret == ERR_NOTFOUND)
-		fprintf(stderr, "kura: no %s '%s'\n", p || o->project ? "project" : "group",
-			o->project ? o->project : o->group);
+		fail("no %s '%.200s'", p || o->project ? "project" : "group",
+		     o->project ? o->project : o->group);
 	else if (ret == 0)
 		printf("%s is a member of %s with access level %d\n", u->username,
 		       o->project ? o->project : o->group, (int)level);
@@ -344,9 +354,7 @@ int cli_admin(struct app *app, int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		known |= !strcmp(cmd, commands[i]);
 	if (!known) {
-		fprintf(stderr, "kura: unknown admin command '%s'\n", cmd);
-		admin_usage(stderr);
-		return EXIT_USAGE;
+		return fail("unknown admin command '%.64s' (kura admin help lists them)", cmd);
 	}
 	ret = parse_opts(argc, argv, &o);
 	if (ret)
