@@ -48,17 +48,23 @@ void gitproc_env(struct gitproc *p, const char *name, const char *value)
 	strvec_pushf(&p->env, "%s=%s", name, value);
 }
 
-void gitproc_env_protocol(struct gitproc *p, const char *header)
+int gitproc_protocol_version(const char *header)
 {
 	size_t n = header ? strlen(header) : 0;
 
 	if (n < 9 || n > 256 || strncmp(header, "version=", 8) ||
 	    header[8] < '0' || header[8] > '2' || (header[9] && header[9] != ':'))
-		return;
+		return -1;
 	if (strspn(header, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 			   "=:._-") != n)
-		return;
-	gitproc_env(p, "GIT_PROTOCOL", header);
+		return -1;
+	return header[8] - '0';
+}
+
+void gitproc_env_protocol(struct gitproc *p, const char *header)
+{
+	if (gitproc_protocol_version(header) >= 0)
+		gitproc_env(p, "GIT_PROTOCOL", header);
 }
 
 /* The environment every git child gets, before the caller's additions. */

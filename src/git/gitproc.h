@@ -40,6 +40,8 @@ void gitproc_env(struct gitproc *p, const char *name, const char *value);
 /* GIT_PROTOCOL from a client's Git-Protocol header: kept only when it is
  * version=0|1|2 with optional ':key=value' parts of tame characters. */
 void gitproc_env_protocol(struct gitproc *p, const char *header);
+/* The protocol version such a header asks for, or -1 when it is refused. */
+int gitproc_protocol_version(const char *header);
 
 /* Starts the child. ERR_BUSY when the concurrency cap stays full for
  * wait_ms, ERR_INVALID for a refused argument, ERR_INTERNAL otherwise. */

@@ -35,7 +35,8 @@ struct smart_rpc {
 	size_t prefix_off;
 	z_stream zs;
 	int gzip;
-	uint64_t body_in, body_max;
+	int input_closed;	/* git stopped reading: drop the rest of the body */
+	uint64_t body_raw, body_in, body_max;
 };
 
 static void smart_rpc_free(void *ctx)
@@ -310,10 +311,17 @@ static int smart_feed(struct http_req *req, struct smart_rpc *rpc, const char *d
 		return ERR_TOOBIG;
 	}
 	ret = gitproc_write(&rpc->proc, data, n);
-	if (ret < 0) {
-		log_warn("git_http", "child stopped reading error=%s", err_name(ret));
-		respond_text(req, 500, "git failed to read the request\n");
+	if (ret == ERR_UNAVAILABLE) {
+		/* git has its answer (often an error packet for a malformed
+		 * request): the client gets it, the rest of the body is dropped. */
+		log_info("git_http", "git stopped reading the request after bytes=%llu",
+			 (unsigned long long)rpc->body_in);
+		rpc->input_closed = 1;
+		gitproc_close_stdin(&rpc->proc);
+		return 0;
 	}
+	if (ret < 0)
+		respond_text(req, ret == ERR_TOOBIG ? 413 : 500, "git failed to read the request\n");
 	return ret;
 }
 
@@ -325,6 +333,13 @@ static int smart_body(struct http_req *req, const char *data, size_t n)
 
 	if (!rpc)
 		return ERR_INTERNAL;
+	rpc->body_raw += n;
+	if (rpc->body_raw > rpc->body_max) {
+		respond_text(req, 413, "Request too large\n");
+		return ERR_TOOBIG;
+	}
+	if (rpc->input_closed)
+		return 0;
 	if (!rpc->gzip)
 		return smart_feed(req, rpc, data, n);
 	rpc->zs.next_in = (unsigned char *)(uintptr_t)data;
@@ -342,7 +357,7 @@ static int smart_body(struct http_req *req, const char *data, size_t n)
 		ret = smart_feed(req, rpc, out, sizeof(out) - rpc->zs.avail_out);
 		if (ret < 0)
 			return ret;
-		if (zret == Z_STREAM_END)
+		if (zret == Z_STREAM_END || rpc->input_closed)
 			break;
 	}
 	return 0;
@@ -385,8 +400,7 @@ static void smart_end(struct http_req *req)
 		snprintf(ctype, sizeof(ctype), "application/x-git-%s-advertisement",
 			 service_names[rpc->svc]);
 		/* Protocol v2 starts with its capabilities, v0 with this line. */
-		if (!http_header(req, "Git-Protocol") ||
-		    !strstr(http_header(req, "Git-Protocol"), "version=2") ||
+		if (gitproc_protocol_version(http_header(req, "Git-Protocol")) != 2 ||
 		    rpc->svc == SVC_RECEIVE_PACK) {
 			char line[64];
 			int len = snprintf(line, sizeof(line), "# service=git-%s\n",
