@@ -92,6 +92,72 @@ static const struct migration migrations[] = {
 	  " key TEXT PRIMARY KEY,"
 	  " window_start BIGINT NOT NULL,"
 	  " failures INTEGER NOT NULL);" },
+	{ 4, "protected branches, push events, jobs, webhooks",
+	  "CREATE TABLE protected_branches ("
+	  " id @PK@,"
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " name TEXT NOT NULL,"			/* exact name or wildcard pattern */
+	  " push_access_level INTEGER NOT NULL,"	/* 0 no one, 30 developers, 40 maintainers */
+	  " merge_access_level INTEGER NOT NULL,"
+	  " allow_force_push INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE UNIQUE INDEX protected_branches_name ON protected_branches (project_id, name);"
+	  "CREATE TABLE push_events ("
+	  " id @PK@,"
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,"
+	  " ref TEXT NOT NULL,"
+	  " before_sha TEXT NOT NULL,"
+	  " after_sha TEXT NOT NULL,"
+	  " commit_count INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX push_events_project ON push_events (project_id, id);"
+	  "CREATE TABLE jobs ("
+	  " id @PK@,"
+	  " kind TEXT NOT NULL,"
+	  " payload TEXT NOT NULL,"
+	  " idempotency_key TEXT NOT NULL,"
+	  " run_at BIGINT NOT NULL,"
+	  " attempts INTEGER NOT NULL DEFAULT 0,"
+	  " max_attempts INTEGER NOT NULL,"
+	  " lease_until BIGINT,"
+	  " locked_by TEXT,"
+	  " last_error TEXT,"
+	  " state TEXT NOT NULL DEFAULT 'pending',"	/* pending, done, failed */
+	  " created_at BIGINT NOT NULL,"
+	  " finished_at BIGINT);"
+	  "CREATE INDEX jobs_due ON jobs (state, run_at);"
+	  "CREATE TABLE webhooks ("
+	  " id @PK@,"
+	  " scope TEXT NOT NULL,"			/* project, group, system */
+	  " scope_id BIGINT,"				/* project or namespace id; NULL for system */
+	  " url TEXT NOT NULL,"
+	  " token TEXT,"				/* X-Gitlab-Token, shown never again */
+	  " push_events INTEGER NOT NULL DEFAULT 1,"
+	  " tag_push_events INTEGER NOT NULL DEFAULT 0,"
+	  " merge_requests_events INTEGER NOT NULL DEFAULT 0,"
+	  " repository_update_events INTEGER NOT NULL DEFAULT 0,"
+	  " enable_ssl_verification INTEGER NOT NULL DEFAULT 1,"
+	  " push_events_branch_filter TEXT,"
+	  " branch_filter_strategy TEXT NOT NULL DEFAULT 'wildcard',"	/* wildcard, regex, all_branches */
+	  " uuid TEXT NOT NULL,"
+	  " recent_failures INTEGER NOT NULL DEFAULT 0,"
+	  " disabled_until BIGINT,"
+	  " permanently_disabled INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX webhooks_scope ON webhooks (scope, scope_id);"
+	  "CREATE TABLE webhook_deliveries ("
+	  " id @PK@,"
+	  " webhook_id BIGINT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,"
+	  " event TEXT NOT NULL,"
+	  " idempotency_key TEXT NOT NULL,"
+	  " request_body TEXT NOT NULL,"
+	  " response_status INTEGER,"
+	  " response_body TEXT,"
+	  " error TEXT,"
+	  " duration_ms BIGINT,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);" },
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
