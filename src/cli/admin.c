@@ -102,8 +102,10 @@ static int read_stdin_line(struct buf *out)
 	if (n && line[n - 1] == '\n')
 		line[--n] = '\0';
 	else if (n == sizeof(line) - 1)
-		return ERR_TOOBIG;
-	buf_add(out, line, n);
+		n = 0;		/* too long: refused below, like an empty line */
+	/* Nothing is added on failure, so callers have nothing to free. */
+	if (n)
+		buf_add(out, line, n);
 	sodium_memzero(line, sizeof(line));
 	return n ? 0 : ERR_INVALID;
 }
