@@ -1,0 +1,32 @@
+/* Shared by the repo_*.c files only: the repository handle and the helpers
+ * that turn libgit2 objects and errors into kura's. Nothing outside src/git
+ * includes this, so handlers never see libgit2 types. */
+#ifndef KURA_REPO_INTERNAL_H
+#define KURA_REPO_INTERNAL_H
+#include "repo_read.h"
+#include "repo_write.h"
+
+#include <git2.h>
+
+struct repo {
+	git_repository *git;
+	const struct repo_ref_hooks *hooks;	/* NULL: no policy, no notification */
+	void *hooks_ctx;
+};
+
+/* Maps a libgit2 return code to ERR_*; logs the libgit2 message at debug. */
+int repo_git_err(int gerr, const char *what);
+
+/* Resolves a client revision to a commit (see repo_read.h for the rules). */
+int repo_lookup_commit(struct repo *r, const char *rev, git_commit **out);
+/* Fills c from commit; c is zeroed first. */
+void repo_commit_fill(struct repo_commit *c, const git_commit *commit);
+void repo_commit_release(struct repo_commit *c);
+/* Adds additions/deletions against the first parent to c. */
+int repo_commit_stats(struct repo *r, const git_commit *commit, struct repo_commit *c);
+/* The id of the entry at path in commit's tree, or the zero id when absent. */
+void repo_path_entry_id(const git_commit *commit, const char *path, git_oid *out);
+/* A signature for who at the current time; ERR_INVALID for a bad identity. */
+int repo_signature_new(git_signature **out, const struct repo_ident *who);
+
+#endif
