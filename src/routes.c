@@ -2,6 +2,7 @@
  * file (and main.c) knows the handler modules. */
 #include "routes.h"
 #include "http/http.h"
+#include "api/api.h"
 #include "git/smart_http.h"
 #include "ops/health.h"
 
@@ -24,6 +25,7 @@ static void table_build(void)
 	size_t n = 0;
 
 	n = add(n, health_routes, HEALTH_ROUTE_COUNT);
+	n = add(n, api_routes, API_ROUTE_COUNT);
 	n = add(n, smart_http_routes, SMART_HTTP_ROUTE_COUNT);
 	memset(&table[n], 0, sizeof(table[n]));
 }

@@ -3,6 +3,7 @@
 #include "token.h"
 #include "core/err.h"
 #include "model/member.h"
+#include "model/namespace.h"
 #include "model/project.h"
 #include "model/user.h"
 
@@ -39,6 +40,49 @@ int perms_project_visible(struct db *db, const struct principal *who, const stru
 	if (ret < 0)
 		return ret;
 	return perms_visible_at(who, p, level) ? 0 : ERR_NOTFOUND;
+}
+
+int perms_project_read(struct db *db, const struct principal *who, const struct project *p,
+		       int *level_out)
+{
+	int level = 0;
+	int ret = perms_project_level(db, who, p, &level);
+
+	if (ret < 0)
+		return ret;
+	if (!perms_visible_at(who, p, level))
+		return ERR_NOTFOUND;
+	*level_out = level;
+	return 0;
+}
+
+int perms_group_level(struct db *db, const struct principal *who, const struct namespace *ns,
+		      int *level_out)
+{
+	if (!who->user) {
+		*level_out = ACCESS_NONE;
+		return 0;
+	}
+	if (who->user->is_admin) {
+		*level_out = ACCESS_OWNER;
+		return 0;
+	}
+	return member_namespace_level(db, ns->id, who->user->id, level_out);
+}
+
+int perms_group_read(struct db *db, const struct principal *who, const struct namespace *ns,
+		     int *level_out)
+{
+	int level = 0;
+	int ret = perms_group_level(db, who, ns, &level);
+
+	if (ret < 0)
+		return ret;
+	if (strcmp(ns->visibility, "public") && !(who->user && !strcmp(ns->visibility, "internal")) &&
+	    level < ACCESS_GUEST)
+		return ERR_NOTFOUND;
+	*level_out = level;
+	return 0;
 }
 
 int perms_git_pull(struct db *db, const struct principal *who, const struct project *p)

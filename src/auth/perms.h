@@ -5,6 +5,7 @@
 #define KURA_PERMS_H
 
 struct db;
+struct namespace;
 struct principal;
 struct project;
 
@@ -14,6 +15,16 @@ int perms_project_level(struct db *db, const struct principal *who,
 /* May see the project at all (API, web): public to all, internal to any
  * signed-in user, private to members (Guest and up). ERR_NOTFOUND. */
 int perms_project_visible(struct db *db, const struct principal *who, const struct project *p);
+/* Visible as above, with the caller's level in level_out (one query). */
+int perms_project_read(struct db *db, const struct principal *who, const struct project *p,
+		       int *level_out);
+/* The caller's level in a group (own and inherited; admins: Owner). */
+int perms_group_level(struct db *db, const struct principal *who, const struct namespace *ns,
+		      int *level_out);
+/* May see the group: public to all, internal to any signed-in user, private
+ * to members of it or an ancestor. ERR_NOTFOUND. */
+int perms_group_read(struct db *db, const struct principal *who, const struct namespace *ns,
+		     int *level_out);
 /* May fetch code: visible, Reporter+ on private projects, and a token scope
  * that allows reading repositories. ERR_NOTFOUND, or ERR_DENIED for scope. */
 int perms_git_pull(struct db *db, const struct principal *who, const struct project *p);

@@ -1,4 +1,5 @@
 #include "namespace.h"
+#include "namespace_internal.h"
 #include "member.h"
 #include "names.h"
 #include "core/buf.h"
@@ -11,11 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAMESPACE_COLUMNS \
-	"id, kind, name, path, full_path, description, visibility, parent_id, owner_id," \
-	" created_at, updated_at"
-
-static struct namespace *namespace_from_row(struct db_stmt *st)
+struct namespace *namespace_from_row(struct db_stmt *st)
 {
 	struct namespace *ns = xcalloc(1, sizeof(*ns));
 

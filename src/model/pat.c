@@ -133,3 +133,50 @@ int pat_touch(struct db *db, const struct pat *t)
 	return db_execp(db, "UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2",
 			"ii", now, t->id);
 }
+
+/* $1 user (0: all), $2 state ('' both), $3 now. */
+#define PAT_WHERE \
+	" FROM personal_access_tokens WHERE ($1 = 0 OR user_id = $1) AND ($2 = ''" \
+	" OR ($2 = 'active' AND revoked = 0 AND (expires_at IS NULL OR expires_at > $3))" \
+	" OR ($2 = 'inactive' AND (revoked = 1 OR expires_at <= $3)))"
+
+int pat_count(struct db *db, int64_t user_id, const char *state, int64_t *out)
+{
+	struct db_stmt *st = NULL;
+	int ret = db_queryp(db, &st, "SELECT count(*)" PAT_WHERE, "isi", user_id,
+			    state ? state : "", time_now_ms());
+
+	if (ret <= 0)
+		return ret < 0 ? ret : ERR_INTERNAL;
+	*out = db_col_int64(st, 0);
+	db_stmt_free(st);
+	return 0;
+}
+
+int pat_list(struct db *db, int64_t user_id, const char *state, int64_t offset, int64_t limit,
+	     int (*fn)(const struct pat *t, void *ctx), void *ctx)
+{
+	struct db_stmt *st = NULL;
+	int ret;
+
+	ret = db_prepare(db, &st, "SELECT " PAT_COLUMNS PAT_WHERE
+			 " ORDER BY id DESC LIMIT $4 OFFSET $5");
+	if (ret == 0)
+		ret = db_bind_int64(st, 1, user_id);
+	if (ret == 0)
+		ret = db_bind_text(st, 2, state ? state : "");
+	if (ret == 0)
+		ret = db_bind_int64(st, 3, time_now_ms());
+	if (ret == 0)
+		ret = db_bind_int64(st, 4, limit);
+	if (ret == 0)
+		ret = db_bind_int64(st, 5, offset);
+	while (ret == 0 && (ret = db_step(st)) > 0) {
+		struct pat *t = pat_from_row(st);
+
+		ret = fn(t, ctx);
+		pat_free(t);
+	}
+	db_stmt_free(st);
+	return ret;
+}

@@ -32,5 +32,10 @@ int pat_revoke(struct db *db, int64_t id);
 /* Records use at most once a minute, to keep reads read-only. */
 int pat_touch(struct db *db, const struct pat *t);
 void pat_free(struct pat *t);
+/* Tokens of user_id (0: everyone's), newest first; state "active",
+ * "inactive" or NULL for both. */
+int pat_count(struct db *db, int64_t user_id, const char *state, int64_t *out);
+int pat_list(struct db *db, int64_t user_id, const char *state, int64_t offset, int64_t limit,
+	     int (*fn)(const struct pat *t, void *ctx), void *ctx);
 
 #endif

@@ -1,4 +1,5 @@
 #include "project.h"
+#include "project_internal.h"
 #include "names.h"
 #include "namespace.h"
 #include "member.h"
@@ -13,13 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROJECT_COLUMNS \
-	"p.id, p.namespace_id, p.path, p.name, p.description, p.visibility, p.default_branch," \
-	" p.creator_id, p.archived, p.created_at, p.updated_at, p.last_activity_at," \
-	" n.full_path, n.name, n.kind, n.owner_id"
-#define PROJECT_FROM " FROM projects p JOIN namespaces n ON n.id = p.namespace_id "
-
-static struct project *project_from_row(struct db_stmt *st)
+struct project *project_from_row(struct db_stmt *st)
 {
 	struct project *p = xcalloc(1, sizeof(*p));
 
@@ -39,6 +34,7 @@ static struct project *project_from_row(struct db_stmt *st)
 	p->namespace_name = db_col_strdup(st, 13);
 	p->namespace_kind = db_col_strdup(st, 14);
 	p->namespace_owner_id = db_col_int64(st, 15);
+	p->namespace_parent_id = db_col_int64(st, 16);
 	return p;
 }
 

@@ -22,6 +22,7 @@ struct project {
 	char *namespace_name;
 	char *namespace_kind;
 	int64_t namespace_owner_id;
+	int64_t namespace_parent_id;	/* 0: top level */
 };
 
 struct project_req {

@@ -1,4 +1,5 @@
 #include "user.h"
+#include "user_internal.h"
 #include "names.h"
 #include "namespace.h"
 #include "auth/password.h"
@@ -11,12 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_COLUMNS \
-	"u.id, u.username, u.email, u.name, u.state, u.password_hash, u.is_admin," \
-	" u.created_at, u.updated_at, u.last_sign_in_at, u.last_activity_at," \
-	" (SELECT n.id FROM namespaces n WHERE n.owner_id = u.id AND n.kind = 'user')"
-
-static struct user *user_from_row(struct db_stmt *st)
+struct user *user_from_row(struct db_stmt *st)
 {
 	struct user *u = xcalloc(1, sizeof(*u));
 
