@@ -248,6 +248,18 @@ static const char *pg_col_text(struct db_stmt *base, int col)
 	return PQgetvalue(st->res, st->row, col);
 }
 
+/* All of int64, INT64_MIN included, which parse_i64 leaves out. */
+static int pg_parse_int64(const char *s, int64_t *out)
+{
+	int neg = *s == '-';
+	uint64_t u;
+
+	if (parse_u64(s + neg, (uint64_t)INT64_MAX + neg, &u) < 0)
+		return ERR_INVALID;
+	*out = neg && u > 0 ? -(int64_t)(u - 1) - 1 : (int64_t)u;
+	return 0;
+}
+
 static int64_t pg_col_int64(struct db_stmt *base, int col)
 {
 	const char *s = pg_col_text(base, col);
@@ -260,7 +272,7 @@ static int64_t pg_col_int64(struct db_stmt *base, int col)
 		return 1;
 	if (!strcmp(s, "f"))
 		return 0;
-	if (parse_i64(s, INT64_MIN, INT64_MAX, &v) < 0)
+	if (pg_parse_int64(s, &v) < 0)
 		log_debug("db", "postgresql column %d is not an integer", col);
 	return v;
 }
