@@ -21,6 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 KURA_BIN = os.environ.get("KURA_BIN", str(ROOT / "build" / "kura"))
 PG_ADMIN_URL = os.environ.get("KURA_TEST_PG_ADMIN_URL", "")
+# For the few tests about the SQLite file itself (its bytes, its path); tests
+# that only read or seed rows use Kura.sql(), which works on both databases.
+sqlite_only = pytest.mark.skipif(bool(PG_ADMIN_URL), reason="about the SQLite database file")
 
 
 def pg_admin(sql, url=None):
