@@ -220,7 +220,7 @@ static int compare_commits(struct repo *r, const git_oid *from, const git_oid *t
 
 	ret = git_revwalk_new(&walk, r->git);
 	if (ret == 0) {
-		git_revwalk_sorting(walk, GIT_SORT_TIME | GIT_SORT_REVERSE);
+		git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME | GIT_SORT_REVERSE);
 		ret = git_revwalk_push(walk, to);
 	}
 	if (ret == 0)

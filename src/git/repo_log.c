@@ -78,7 +78,10 @@ static int log_walk(struct repo *r, const struct repo_log_opts *o, const char *p
 	ret = repo_git_err(git_revwalk_new(&walk, r->git), "revwalk");
 	if (ret < 0)
 		return ret;
-	git_revwalk_sorting(walk, GIT_SORT_TIME);
+	/* Newest first by commit date, never a parent before its child: GIT_SORT_TIME
+	 * alone breaks ties of equal dates arbitrarily (API commits made within one
+	 * second), and the unsorted walk does not order separate tips by date. */
+	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
 	if (o->first_parent)
 		git_revwalk_simplify_first_parent(walk);
 	ret = walk_start(r, o, walk);
