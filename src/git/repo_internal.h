@@ -17,6 +17,10 @@ struct repo {
 /* Maps a libgit2 return code to ERR_*; logs the libgit2 message at debug. */
 int repo_git_err(int gerr, const char *what);
 
+/* The commit a full ref name peels to. */
+int repo_peel_ref(struct repo *r, const char *refname, git_commit **out);
+/* prefix + name passes repo_refname_check and name is not empty or an option. */
+int repo_short_ref_check(const char *prefix, const char *name);
 /* Resolves a client revision to a commit (see repo_read.h for the rules). */
 int repo_lookup_commit(struct repo *r, const char *rev, git_commit **out);
 /* Fills c from commit; c is zeroed first. */
