@@ -1,6 +1,7 @@
 /* kura: the command line. */
 #include "app.h"
 #include "cli/cli.h"
+#include "hooks/hook.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +20,12 @@ int main(int argc, char **argv)
 	struct app app;
 	int ret, i = 2;
 
+	const char *base = strrchr(argv[0], '/');
+
+	/* git runs DATA/git/hooks/pre-receive, a link to this binary. */
+	base = base ? base + 1 : argv[0];
+	if (hook_is_hook_name(base))
+		return hook_main(base);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

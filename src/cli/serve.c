@@ -8,7 +8,10 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "git/repo_store.h"
 #include "http/http.h"
+#include "jobs/jobs.h"
+#include "jobs/queue.h"
 #include "model/user.h"
 
 #include <errno.h>
@@ -82,6 +85,10 @@ int cli_serve(struct app *app)
 
 	if (bootstrap_root(app) < 0)
 		return 1;
+	if (repo_store_install_hooks() < 0) {
+		fprintf(stderr, "kura: cannot install git hooks in %s\n", repo_store_hooks_dir());
+		return EXIT_USAGE;
+	}
 	/* Block the stop signals in every thread; this one waits for them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -98,11 +105,14 @@ int cli_serve(struct app *app)
 		buf_release(&err);
 		return EXIT_USAGE;
 	}
+	jobs_register_all();
+	queue_workers_start(app->pool, JOB_WORKERS);
 	log_info("serve", "listening address=%s:%u external_url=%s", app->cfg.listen_host,
 		 app->cfg.listen_port, app->cfg.external_url);
 	sigwait(&set, &sig);
 	log_info("serve", "stopping signal=%d in_flight=%d", sig, http_server_active(srv));
 	http_server_stop(srv, LIMIT_SHUTDOWN_MS);
+	queue_workers_stop();
 	log_info("serve", "stopped");
 	buf_release(&err);
 	return 0;

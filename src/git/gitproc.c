@@ -209,11 +209,11 @@ static void drain_stderr(struct gitproc *p)
 static int wait_io(struct gitproc *p, int want_in, int want_out, short *in_ev, short *out_ev)
 {
 	for (;;) {
-		struct pollfd fds[3];
+		struct pollfd fds[4];
 		int64_t now = time_mono_ms();
 		int64_t limit = p->deadline_ms < p->last_io_ms + p->idle_ms ?
 				p->deadline_ms : p->last_io_ms + p->idle_ms;
-		int nfds = 0, in_i = -1, out_i = -1, err_i = -1, rc;
+		int nfds = 0, in_i = -1, out_i = -1, err_i = -1, watch_i = -1, rc;
 
 		if (now >= limit) {
 			log_warn("gitproc", "timeout pid=%d", (int)p->pid);
@@ -233,6 +233,12 @@ static int wait_io(struct gitproc *p, int want_in, int want_out, short *in_ev, s
 		}
 		if (nfds == 0)
 			return 0;
+		/* While git thinks (a large pack can take seconds before its first
+		 * byte) a client that hangs up is noticed here, not at the next write. */
+		if (p->watch_fd >= 0) {
+			fds[nfds] = (struct pollfd){ p->watch_fd, POLLRDHUP, 0 };
+			watch_i = nfds++;
+		}
 		rc = poll(fds, (nfds_t)nfds, (int)(limit - now));
 		if (rc < 0 && errno == EINTR)
 			continue;
@@ -240,6 +246,10 @@ static int wait_io(struct gitproc *p, int want_in, int want_out, short *in_ev, s
 			return ERR_INTERNAL;
 		if (err_i >= 0 && fds[err_i].revents)
 			drain_stderr(p);
+		if (watch_i >= 0 && (fds[watch_i].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			log_info("gitproc", "client hung up pid=%d", (int)p->pid);
+			return ERR_UNAVAILABLE;
+		}
 		*in_ev = in_i >= 0 ? fds[in_i].revents : 0;
 		*out_ev = out_i >= 0 ? fds[out_i].revents : 0;
 		if (*in_ev || *out_ev)

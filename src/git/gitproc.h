@@ -21,10 +21,11 @@ struct gitproc {
 	size_t spill_off;
 	int64_t deadline_ms, idle_ms, last_io_ms;
 	int exited, exit_code, slot_held, invalid_arg;
+	int watch_fd;		/* the client's socket: its hang-up ends the wait; -1 none */
 };
 
 #define GITPROC_INIT { STRVEC_INIT, STRVEC_INIT, -1, -1, -1, -1, BUF_INIT_MAX(16384), \
-		       BUF_INIT_MAX(1024 * 1024), 0, 0, 0, 0, 0, 0, 0, 0 }
+		       BUF_INIT_MAX(1024 * 1024), 0, 0, 0, 0, 0, 0, 0, 0, -1 }
 
 /* Configures the binary, environment base and concurrency cap; once. */
 void gitproc_setup(const char *git_path, const char *home, const char *global_config,

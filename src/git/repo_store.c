@@ -100,6 +100,38 @@ static int write_file_atomic(const char *path, const char *data, mode_t mode)
 	return ret;
 }
 
+/* DATA/git/hooks/<name> links to this very binary, which runs as the hook
+ * when started under that name. Replaced atomically at every start so an
+ * upgraded binary takes over. */
+static int install_hook(const char *name)
+{
+	struct buf link = BUF_INIT, tmp = BUF_INIT;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int ret = 0;
+
+	if (n <= 0)
+		return ERR_UNAVAILABLE;
+	exe[n] = '\0';
+	buf_addf(&link, "%s/%s", store_hooks, name);
+	buf_addf(&tmp, "%s.tmp%d", link.ptr, (int)getpid());
+	unlink(tmp.ptr);
+	if (symlink(exe, tmp.ptr) != 0 || rename(tmp.ptr, link.ptr) != 0) {
+		unlink(tmp.ptr);
+		ret = ERR_UNAVAILABLE;
+	}
+	buf_release(&link);
+	buf_release(&tmp);
+	return ret;
+}
+
+int repo_store_install_hooks(void)
+{
+	int ret = install_hook("pre-receive");
+
+	return ret == 0 ? install_hook("post-receive") : ret;
+}
+
 int repo_store_init(const char *data_dir, struct buf *err)
 {
 	struct buf cfg = BUF_INIT;

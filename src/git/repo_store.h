@@ -12,6 +12,8 @@ struct buf;
  * ERR_UNAVAILABLE with a sentence when the directory is not writable. */
 int repo_store_init(const char *data_dir, struct buf *err);
 const char *repo_store_data_dir(void);
+/* Links DATA/git/hooks/pre-receive and post-receive to the running binary. */
+int repo_store_install_hooks(void);
 /* DATA/git/gitconfig: the only global config git children read. */
 const char *repo_store_gitconfig(void);
 /* DATA/git/home: HOME for git children. */

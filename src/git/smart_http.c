@@ -2,7 +2,6 @@
 #include "app.h"
 #include "gitproc.h"
 #include "repo_store.h"
-#include "smart_push.h"
 #include "auth/authn.h"
 #include "auth/perms.h"
 #include "auth/throttle.h"
@@ -182,11 +181,16 @@ static int smart_spawn(struct http_req *req, struct smart_rpc *rpc, const struct
 	gitproc_arg_value(&rpc->proc, dir.ptr);
 	gitproc_env_protocol(&rpc->proc, http_header(req, "Git-Protocol"));
 	/* Hooks learn who pushes only from what kura sets here. */
-	snprintf(id, sizeof(id), "%lld", (long long)rpc->project_id);
-	gitproc_env(&rpc->proc, "KURA_PROJECT_ID", id);
-	snprintf(id, sizeof(id), "%lld", (long long)(who->user ? who->user->id : 0));
-	gitproc_env(&rpc->proc, "KURA_USER_ID", id);
-	gitproc_env(&rpc->proc, "KURA_PROTOCOL", "http");
+	if (rpc->svc == SVC_RECEIVE_PACK) {
+		snprintf(id, sizeof(id), "%lld", (long long)rpc->project_id);
+		gitproc_env(&rpc->proc, "KURA_HOOK_PROJECT_ID", id);
+		snprintf(id, sizeof(id), "%lld", (long long)(who->user ? who->user->id : 0));
+		gitproc_env(&rpc->proc, "KURA_HOOK_USER_ID", id);
+		gitproc_env(&rpc->proc, "KURA_HOOK_PROTOCOL", "http");
+		gitproc_env(&rpc->proc, "KURA_HOOK_DATABASE_URL", rpc->app->cfg.database_url);
+		gitproc_env(&rpc->proc, "KURA_HOOK_DATA_DIR", rpc->app->cfg.data_dir);
+	}
+	rpc->proc.watch_fd = http_client_fd(req);
 	ret = gitproc_start(&rpc->proc, LIMIT_GIT_RPC_MS, 30 * 1000);
 	if (ret == ERR_BUSY) {
 		http_add_header(req, "Retry-After", "5");
@@ -381,10 +385,8 @@ static ssize_t smart_stream_read(void *ctx, char *out, size_t max)
 		return n;
 	if (n < 0)
 		return -1;
-	/* git closed its output: reap it, and after a push finish the
-	 * bookkeeping before the client hears the end of the response. */
-	if (gitproc_finish(&rpc->proc) == 0 && rpc->svc == SVC_RECEIVE_PACK && !rpc->advertise)
-		smart_push_after(rpc->app, rpc->project_id);
+	/* git closed its output: reap it (its hooks have run by now). */
+	gitproc_finish(&rpc->proc);
 	return 0;
 }
 

@@ -64,6 +64,8 @@ const char *http_query(struct http_req *req, const char *name);
 int http_query_each(struct http_req *req, int (*fn)(const char *k, const char *v, void *ctx),
 		    void *ctx);
 const char *http_client_address(const struct http_req *req);
+/* The connection's socket, for noticing a client that hangs up; -1 if unknown. */
+int http_client_fd(const struct http_req *req);
 const char *http_request_id(const struct http_req *req);
 /* Basic credentials from Authorization; 0, or ERR_NOTFOUND when absent,
  * ERR_INVALID when malformed. Both strings belong to the request. */

@@ -32,6 +32,14 @@ const char *http_client_address(const struct http_req *req)
 	return req->client_address;
 }
 
+int http_client_fd(const struct http_req *req)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	return ci ? ci->connect_fd : -1;
+}
+
 const char *http_request_id(const struct http_req *req)
 {
 	return req->request_id;

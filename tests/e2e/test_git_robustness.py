@@ -176,7 +176,7 @@ def test_sigkill_mid_push_leaves_repository_consistent(fresh_kura, tmp_path):
     src = make_repo(tmp_path / "src", {"first": "1\n"})
     git(src, "push", "-q", url, "main")
     old = git(src, "rev-parse", "main").stdout.strip()
-    (src / "blob.bin").write_bytes(os.urandom(64 * 1024 * 1024))
+    (src / "blob.bin").write_bytes(os.urandom(32 * 1024 * 1024))
     git(src, "add", "blob.bin")
     git(src, "commit", "-q", "-m", "large")
     new = git(src, "rev-parse", "main").stdout.strip()

@@ -1,0 +1,145 @@
+#include "hook.h"
+#include "auth/authn.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/parse.h"
+#include "core/xalloc.h"
+#include "db/db.h"
+#include "git/repo_store.h"
+#include "model/project.h"
+#include "model/push_event.h"
+#include "model/user.h"
+
+#include <git2.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOOK_MAX_REFS 10000	/* one push updating more refs is refused */
+
+int hook_is_hook_name(const char *name)
+{
+	return !strcmp(name, "pre-receive") || !strcmp(name, "post-receive");
+}
+
+static int is_oid(const char *s, size_t n)
+{
+	return n == 40 && strspn(s, "0123456789abcdef") == 40;
+}
+
+/* "<old> <new> <ref>\n" lines from receive-pack. */
+static int read_updates(struct ref_update **out, size_t *n_out)
+{
+	struct ref_update *u = NULL;
+	size_t n = 0;
+	char line[2048];
+
+	while (fgets(line, sizeof(line), stdin)) {
+		size_t len = strcspn(line, "\n");
+
+		line[len] = '\0';
+		if (len < 84 || line[40] != ' ' || line[81] != ' ' || !is_oid(line, 40) ||
+		    !is_oid(line + 41, 40) || n == HOOK_MAX_REFS)
+			goto bad;
+		u = xrealloc(u, (n + 1) * sizeof(*u));
+		memcpy(u[n].old_oid, line, 40);
+		u[n].old_oid[40] = '\0';
+		memcpy(u[n].new_oid, line + 41, 40);
+		u[n].new_oid[40] = '\0';
+		u[n].ref = xstrdup(line + 82);
+		n++;
+	}
+	*out = u;
+	*n_out = n;
+	return 0;
+bad:
+	for (size_t i = 0; i < n; i++)
+		free(u[i].ref);
+	free(u);
+	return ERR_INVALID;
+}
+
+static int64_t env_id(const char *name)
+{
+	uint64_t v = 0;
+	const char *s = getenv(name);
+
+	return s && parse_u64(s, INT64_MAX, &v) == 0 ? (int64_t)v : 0;
+}
+
+static int hook_run(const char *name, struct db *db, struct ref_update *u, size_t n)
+{
+	struct principal who = PRINCIPAL_INIT;
+	struct project *p = NULL;
+	struct buf reason = BUF_INIT_MAX(4096);
+	int64_t project_id = env_id("KURA_HOOK_PROJECT_ID"), user_id = env_id("KURA_HOOK_USER_ID");
+	int ret;
+
+	ret = project_find(db, project_id, &p);
+	if (ret == 0 && user_id)
+		ret = user_find(db, user_id, &who.user);
+	if (ret < 0) {
+		fprintf(stderr, "kura: this push cannot be checked right now; try again\n");
+		goto out;
+	}
+	who.scopes = ~0u;
+	if (!strcmp(name, "pre-receive")) {
+		ret = hook_pre_receive(db, p, &who, u, n, &reason);
+		if (ret < 0)
+			fprintf(stderr, "%s\n", reason.len ? reason.ptr :
+				"kura: this push cannot be checked right now; try again");
+	} else {
+		ret = hook_post_receive(db, p, &who, u, n);
+	}
+out:
+	principal_release(&who);
+	project_free(p);
+	buf_release(&reason);
+	return ret;
+}
+
+int hook_main(const char *name)
+{
+	const char *url = getenv("KURA_HOOK_DATABASE_URL");
+	const char *data_dir = getenv("KURA_HOOK_DATA_DIR");
+	struct buf err = BUF_INIT_MAX(1024);
+	struct ref_update *u = NULL;
+	struct db_pool *pool = NULL;
+	struct db *db = NULL;
+	size_t n = 0;
+	int ret;
+
+	/* Only warnings and errors: the log goes to the client as remote: lines. */
+	log_set_level(LOG_WARN);
+	if (!url || !data_dir || sodium_init() < 0) {
+		fprintf(stderr, "kura: hook started outside kura\n");
+		return 1;
+	}
+	git_libgit2_init();
+	ret = read_updates(&u, &n);
+	if (ret == 0)
+		ret = repo_store_init(data_dir, &err) == 0 ? 0 : ERR_UNAVAILABLE;
+	if (ret == 0)
+		ret = db_pool_open(&pool, url, 1, &err);
+	if (ret == 0)
+		db = db_get(pool);
+	if (ret == 0 && db)
+		ret = hook_run(name, db, u, n);
+	else if (ret == 0)
+		ret = ERR_UNAVAILABLE;
+	if (ret == ERR_INVALID && !u)
+		fprintf(stderr, "kura: malformed ref update from git\n");
+	else if (err.len)
+		fprintf(stderr, "kura: %s\n", err.ptr);
+	db_put(pool, db);
+	db_pool_free(pool);
+	for (size_t i = 0; i < n; i++)
+		free(u[i].ref);
+	free(u);
+	buf_release(&err);
+	git_error_clear();
+	git_libgit2_shutdown();
+	return ret < 0 ? 1 : 0;
+}

@@ -1,0 +1,125 @@
+/* pre-receive: protected branches and ref names that harm users. Runs after
+ * git has the objects in quarantine and before any ref moves, so a refusal
+ * leaves the repository exactly as it was. */
+#include "hook.h"
+#include "auth/authn.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "git/repo_store.h"
+#include "model/member.h"
+#include "model/project.h"
+#include "model/protected_branch.h"
+#include "model/push_event.h"
+#include "model/user.h"
+
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char zero_oid[] = "0000000000000000000000000000000000000000";
+
+/* Names git accepts but that confuse people or tools. */
+static int ref_name_harmful(const char *ref)
+{
+	int valid = 0;
+
+	if (strncmp(ref, "refs/", 5) || !strcmp(ref, "refs/heads/HEAD") ||
+	    !strncmp(ref, "refs/heads/refs/", 16) || strstr(ref, "/-"))
+		return 1;
+	return git_reference_name_is_valid(&valid, ref) < 0 || !valid;
+}
+
+/* The pushed objects are still in git's quarantine directory (named by
+ * GIT_OBJECT_DIRECTORY, set by receive-pack for its hooks): look there too. */
+static int repo_open_with_quarantine(git_repository **out, const char *path)
+{
+	const char *quarantine = getenv("GIT_OBJECT_DIRECTORY");
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	int ret = git_repository_open_bare(&repo, path);
+
+	if (ret == 0 && quarantine && strncmp(quarantine, path, strlen(path)) == 0) {
+		ret = git_repository_odb(&odb, repo);
+		if (ret == 0)
+			ret = git_odb_add_disk_alternate(odb, quarantine);
+		git_odb_free(odb);
+	}
+	if (ret < 0) {
+		git_repository_free(repo);
+		return ret;
+	}
+	*out = repo;
+	return 0;
+}
+
+/* Is new a descendant of old (a fast-forward)? */
+static int is_fast_forward(git_repository *repo, const char *old_hex, const char *new_hex)
+{
+	git_oid old_oid, new_oid;
+
+	if (git_oid_fromstr(&old_oid, old_hex) < 0 || git_oid_fromstr(&new_oid, new_hex) < 0)
+		return 0;
+	return git_graph_descendant_of(repo, &new_oid, &old_oid) == 1;
+}
+
+static int check_branch(git_repository *repo, const struct protected_branch_list *rules,
+			int level, const struct ref_update *u, struct buf *reason)
+{
+	const char *branch = u->ref + strlen("refs/heads/");
+	int found = 0, push_level = 0, allow_force = 1;
+
+	protected_branch_effective(rules, branch, &found, &push_level, &allow_force);
+	if (!found)
+		return 0;
+	if (!strcmp(u->new_oid, zero_oid)) {
+		buf_addf(reason, "kura: You can only delete protected branches using the web "
+			 "interface or the API (branch %s).", branch);
+		return ERR_DENIED;
+	}
+	if (push_level == 0 || level < push_level) {
+		buf_addf(reason, "kura: You are not allowed to push code to protected branches on "
+			 "this project (branch %s).", branch);
+		return ERR_DENIED;
+	}
+	if (strcmp(u->old_oid, zero_oid) && !allow_force &&
+	    !is_fast_forward(repo, u->old_oid, u->new_oid)) {
+		buf_addf(reason, "kura: You are not allowed to force push code to a protected "
+			 "branch on this project (branch %s).", branch);
+		return ERR_DENIED;
+	}
+	return 0;
+}
+
+int hook_pre_receive(struct db *db, const struct project *p, const struct principal *who,
+		     const struct ref_update *u, size_t n, struct buf *reason)
+{
+	struct protected_branch_list rules = { NULL, 0 };
+	git_repository *repo = NULL;
+	struct buf path = BUF_INIT;
+	int level = 0, ret;
+
+	if (!who->user) {
+		buf_addstr(reason, "kura: You are not allowed to push code to this project.");
+		return ERR_DENIED;
+	}
+	ret = member_project_level(db, p->id, p->namespace_id, who->user->id, &level);
+	if (ret == 0 && who->user->is_admin)
+		level = ACCESS_OWNER;
+	if (ret == 0)
+		ret = protected_branch_list(db, p->id, &rules);
+	repo_store_path(&path, p->id);
+	if (ret == 0 && repo_open_with_quarantine(&repo, path.ptr) < 0)
+		ret = ERR_INTERNAL;
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if (ref_name_harmful(u[i].ref)) {
+			buf_addf(reason, "kura: The ref name %.200s is not allowed.", u[i].ref);
+			ret = ERR_DENIED;
+		} else if (!strncmp(u[i].ref, "refs/heads/", 11)) {
+			ret = check_branch(repo, &rules, level, &u[i], reason);
+		}
+	}
+	git_repository_free(repo);
+	protected_branch_list_release(&rules);
+	buf_release(&path);
+	return ret;
+}
