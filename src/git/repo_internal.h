@@ -30,6 +30,13 @@ void repo_commit_release(struct repo_commit *c);
 int repo_commit_stats(struct repo *r, const git_commit *commit, struct repo_commit *c);
 /* The id of the entry at path in commit's tree, or the zero id when absent. */
 void repo_path_entry_id(const git_commit *commit, const char *path, git_oid *out);
+/* git log's default order, incrementally (repo_walk.c). next gives a commit
+ * the caller frees, or ERR_NOTFOUND at the end. */
+struct repo_walk;
+int repo_walk_new(struct repo_walk **out, struct repo *r, int first_parent);
+int repo_walk_push(struct repo_walk *w, const git_oid *id);
+int repo_walk_next(struct repo_walk *w, git_commit **out);
+void repo_walk_free(struct repo_walk *w);
 /* A signature for who at the current time; ERR_INVALID for a bad identity. */
 int repo_signature_new(git_signature **out, const struct repo_ident *who);
 

@@ -38,21 +38,40 @@ static int commit_touches(const git_commit *commit, const char *path, int first_
 	return touched;
 }
 
-static int walk_start(struct repo *r, const struct repo_log_opts *o, git_revwalk *walk)
+/* Pushes every branch and tag tip, or the one ref asked for. */
+static int push_all(struct repo *r, struct repo_walk *w)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int ret;
+
+	ret = repo_git_err(git_reference_iterator_glob_new(&it, r->git, "refs/*"), "refs");
+	while (ret == 0 && git_reference_next(&ref, it) == 0) {
+		const char *name = git_reference_name(ref);
+		git_commit *c = NULL;
+
+		/* Tags of trees or blobs are no history: skipped, like git log --all. */
+		if ((!strncmp(name, "refs/heads/", 11) || !strncmp(name, "refs/tags/", 10)) &&
+		    repo_peel_ref(r, name, &c) == 0)
+			ret = repo_walk_push(w, git_commit_id(c));
+		git_commit_free(c);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	return ret;
+}
+
+static int walk_start(struct repo *r, const struct repo_log_opts *o, struct repo_walk *w)
 {
 	git_commit *start = NULL;
 	int ret;
 
-	if (o->all) {
-		ret = git_revwalk_push_glob(walk, "refs/heads");
-		if (ret == 0)
-			ret = git_revwalk_push_glob(walk, "refs/tags");
-		return repo_git_err(ret, "revwalk glob");
-	}
+	if (o->all)
+		return push_all(r, w);
 	ret = repo_lookup_commit(r, o->ref ? o->ref : "HEAD", &start);
 	if (ret < 0)
 		return ret;
-	ret = repo_git_err(git_revwalk_push(walk, git_commit_id(start)), "revwalk push");
+	ret = repo_walk_push(w, git_commit_id(start));
 	git_commit_free(start);
 	return ret;
 }
@@ -71,25 +90,20 @@ static int log_walk(struct repo *r, const struct repo_log_opts *o, const char *p
 {
 	size_t limit = o->limit ? o->limit : LIMIT_PER_PAGE_DEFAULT, alloc = 0;
 	size_t scanned = 0, matched = 0;
-	git_revwalk *walk = NULL;
-	git_oid oid;
+	struct repo_walk *walk = NULL;
+	git_commit *commit = NULL;
 	int ret;
 
-	ret = repo_git_err(git_revwalk_new(&walk, r->git), "revwalk");
-	if (ret < 0)
-		return ret;
-	/* Newest first by commit date, never a parent before its child: GIT_SORT_TIME
-	 * alone breaks ties of equal dates arbitrarily (API commits made within one
-	 * second), and the unsorted walk does not order separate tips by date. */
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-	if (o->first_parent)
-		git_revwalk_simplify_first_parent(walk);
+	repo_walk_new(&walk, r, o->first_parent);
 	ret = walk_start(r, o, walk);
-	while (ret == 0 && scanned++ < REPO_LOG_SCAN_MAX && git_revwalk_next(&oid, walk) == 0) {
-		git_commit *commit = NULL;
+	while (ret == 0 && scanned++ < REPO_LOG_SCAN_MAX) {
 		int64_t when;
 
-		ret = repo_git_err(git_commit_lookup(&commit, r->git, &oid), "commit");
+		ret = repo_walk_next(walk, &commit);
+		if (ret == ERR_NOTFOUND) {
+			ret = 0;	/* the end of history */
+			break;
+		}
 		if (ret < 0)
 			break;
 		when = (int64_t)git_commit_time(commit) * 1000;
@@ -112,7 +126,7 @@ static int log_walk(struct repo *r, const struct repo_log_opts *o, const char *p
 			ret = repo_commit_stats(r, commit, &l->v[l->nr - 1]);
 		git_commit_free(commit);
 	}
-	git_revwalk_free(walk);
+	repo_walk_free(walk);
 	return ret;
 }
 

@@ -7,6 +7,7 @@
 #include "core/limits.h"
 #include "core/xalloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -102,11 +103,10 @@ static void free_names(char **names, size_t nr)
 }
 
 static int branch_fill(struct repo *r, struct repo_branch *b, const char *name,
-		       const char *def, const git_oid *def_tip)
+		       const char *def)
 {
 	struct buf full = BUF_INIT;
 	git_commit *commit = NULL;
-	const git_oid *tip;
 	int ret;
 
 	buf_addf(&full, "refs/heads/%s", name);
@@ -117,12 +117,52 @@ static int branch_fill(struct repo *r, struct repo_branch *b, const char *name,
 	memset(b, 0, sizeof(*b));
 	b->name = xstrdup(name);
 	b->is_default = def && !strcmp(def, name);
-	tip = git_commit_id(commit);
-	b->merged = def_tip && (git_oid_equal(tip, def_tip) ||
-				git_graph_descendant_of(r->git, def_tip, tip) == 1);
 	repo_commit_fill(&b->commit, commit);
 	git_commit_free(commit);
 	return 0;
+}
+
+/* One walk down the default branch decides `merged` for a whole page, where
+ * a merge-base per branch would read the history once per branch. The walk
+ * stops when every tip was met, once it is older than the oldest tip (with
+ * sane clocks an ancestor is never newer than its descendant, so nothing older
+ * can lead to a tip), or after REPO_LOG_SCAN_MAX commits. */
+static void mark_merged(struct repo *r, const git_oid *def_tip, struct repo_branch *v,
+			size_t n)
+{
+	struct repo_walk *w = NULL;
+	int64_t oldest = INT64_MAX;
+	size_t left = 0, scanned = 0;
+	git_commit *c;
+
+	for (size_t i = 0; i < n; i++) {
+		if (git_oid_streq(def_tip, v[i].commit.id) == 0) {
+			v[i].merged = 1;
+			continue;
+		}
+		left++;
+		if (v[i].commit.committer.when_ms / 1000 < oldest)
+			oldest = v[i].commit.committer.when_ms / 1000;
+	}
+	if (!left)
+		return;
+	repo_walk_new(&w, r, 0);
+	if (repo_walk_push(w, def_tip) < 0)
+		left = 0;
+	while (left && scanned++ < REPO_LOG_SCAN_MAX && repo_walk_next(w, &c) == 0) {
+		int stop = (int64_t)git_commit_time(c) < oldest;
+
+		for (size_t i = 0; i < n && !stop; i++) {
+			if (!v[i].merged && git_oid_streq(git_commit_id(c), v[i].commit.id) == 0) {
+				v[i].merged = 1;
+				left--;
+			}
+		}
+		git_commit_free(c);
+		if (stop)
+			break;
+	}
+	repo_walk_free(w);
 }
 
 static void branch_release(struct repo_branch *b)
@@ -169,8 +209,7 @@ int repo_branch_list(struct repo *r, const char *search, size_t offset, size_t l
 
 		l->v = xcalloc(n, sizeof(*l->v));
 		for (size_t i = 0; i < n && ret == 0; i++) {
-			ret = branch_fill(r, &l->v[l->nr], names[offset + i], def,
-					  has_tip ? &tip : NULL);
+			ret = branch_fill(r, &l->v[l->nr], names[offset + i], def);
 			/* A branch deleted or broken since listing is skipped. */
 			if (ret == ERR_NOTFOUND)
 				ret = 0;
@@ -180,6 +219,8 @@ int repo_branch_list(struct repo *r, const char *search, size_t offset, size_t l
 	}
 	free_names(names, nr);
 	free(def);
+	if (ret == 0 && has_tip)
+		mark_merged(r, &tip, l->v, l->nr);
 	if (ret < 0) {
 		repo_branch_list_free(l);
 		return ret;
@@ -200,8 +241,10 @@ int repo_branch_get(struct repo *r, const char *name, struct repo_branch **out)
 		return ret;
 	default_tip(r, &def, &tip, &has_tip);
 	b = xcalloc(1, sizeof(*b));
-	ret = branch_fill(r, b, name, def, has_tip ? &tip : NULL);
+	ret = branch_fill(r, b, name, def);
 	free(def);
+	if (ret == 0 && has_tip)
+		mark_merged(r, &tip, b, 1);
 	if (ret < 0) {
 		free(b);
 		return ret;
