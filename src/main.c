@@ -11,6 +11,7 @@ static void usage(FILE *out)
 	fputs("usage: kura serve [--config FILE]\n"
 	      "       kura migrate [--config FILE]\n"
 	      "       kura admin <command> [options]   (kura admin help)\n"
+	      "       kura healthcheck [--config FILE]   (exit 0 when the local server is ready)\n"
 	      "       kura version\n", out);
 }
 
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "healthcheck"))
+		return cli_healthcheck(argc > 3 && !strcmp(argv[2], "--config") ? argv[3] : NULL);
 	if (strcmp(argv[1], "serve") && strcmp(argv[1], "migrate") && strcmp(argv[1], "admin")) {
 		fprintf(stderr, "kura: unknown command '%s'\n", argv[1]);
 		usage(stderr);
