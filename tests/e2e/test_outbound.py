@@ -6,6 +6,7 @@ aiosmtpd sink are started and the test binaries of the build next to KURA_BIN
 run against them, then what the receivers saw is checked from this side."""
 import email
 import email.policy
+import email.utils
 import json
 import os
 import subprocess
@@ -97,3 +98,79 @@ def test_webhook_deliveries_against_a_real_receiver(receiver):
     assert "/redirect" in Receiver.hits
     assert "/target" not in Receiver.hits
     assert Receiver.hits.count("/echo") == 2   # the hostile header never left
+
+
+class Sink:
+    """aiosmtpd handler: saves each message with its envelope; recipients at
+    refused.example get 550, at defer.example 451."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.count = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@refused.example"):
+            return "550 5.1.1 No such user"
+        if address.endswith("@defer.example"):
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        base = self.dir / f"{self.count:03d}"
+        base.with_suffix(".eml").write_bytes(envelope.original_content)
+        base.with_suffix(".json").write_text(json.dumps({
+            "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+            "login": session.auth_data.decode() if session.authenticated else None}))
+        return "250 Message accepted"
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    from aiosmtpd.smtp import AuthResult
+    ok = auth_data.login == b"kura" and auth_data.password == b"s3cret"
+    return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
+
+
+@pytest.fixture
+def smtp_sink(tmp_path):
+    from aiosmtpd.controller import Controller
+    from conftest import free_port
+    handler = Sink(tmp_path)
+    ctl = Controller(handler, hostname="127.0.0.1", port=free_port(),
+                     authenticator=authenticator, auth_require_tls=False)
+    ctl.start()
+    yield ctl, tmp_path
+    ctl.stop()
+
+
+def test_mail_reaches_a_real_smtp_sink(smtp_sink):
+    from conftest import free_port
+    ctl, directory = smtp_sink
+    run_unit("test_mail", {"KURA_TEST_SMTP_URL": f"smtp://127.0.0.1:{ctl.port}",
+                           "KURA_TEST_SMTP_DOWN_URL": f"smtp://127.0.0.1:{free_port()}"})
+    # Exactly the two good mails arrived: the refused, deferred and
+    # bad-password attempts left nothing behind.
+    files = sorted(directory.glob("*.eml"))
+    assert len(files) == 2
+    first = json.loads(files[0].with_suffix(".json").read_text())
+    assert first["mail_from"] == "kura@git.example.com"
+    assert first["rcpt_tos"] == ["dev@example.com"]
+    assert first["login"] == "kura"
+    raw = files[0].read_bytes()
+    assert b"\n" not in raw.replace(b"\r\n", b"")   # CRLF only
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == "Push to grp/app: 3 commits \u2014 \u00fc"
+    assert msg["From"] == "Kura <kura@git.example.com>"
+    assert msg["To"] == "dev@example.com"
+    assert msg["Reply-To"] == "help@example.com"
+    assert msg["Message-ID"].endswith("@git.example.com>")
+    assert email.utils.parsedate_to_datetime(msg["Date"]) is not None
+    assert msg.get_content_type() == "multipart/alternative"
+    # Python keeps the wire's CRLF in decoded parts.
+    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = msg.get_body(("html",)).get_content().replace("\r\n", "\n")
+    assert text == "Commits pushed:\n.dot line\nCaf\u00e9\n"
+    assert html == "<p>Commits pushed: <b>caf\u00e9</b></p>\n"
+    second = json.loads(files[1].with_suffix(".json").read_text())
+    assert second["login"] is None and second["rcpt_tos"] == ["ops@example.com"]
