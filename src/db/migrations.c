@@ -158,6 +158,15 @@ static const struct migration migrations[] = {
 	  " duration_ms BIGINT,"
 	  " created_at BIGINT NOT NULL);"
 	  "CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);" },
+	{ 5, "browser sessions",
+	  "CREATE TABLE sessions ("
+	  " id @PK@,"
+	  " secret_hash TEXT NOT NULL UNIQUE,"		/* SHA-256 of the cookie's secret */
+	  " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	  " created_at BIGINT NOT NULL,"
+	  " last_seen_at BIGINT NOT NULL,"
+	  " expires_at BIGINT NOT NULL);"		/* absolute end; idle end from last_seen_at */
+	  "CREATE INDEX sessions_user ON sessions (user_id);" },
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

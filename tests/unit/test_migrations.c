@@ -18,6 +18,7 @@
 #include "core/err.h"
 #include "db/db.h"
 #include "model/member.h"
+#include "model/protected_branch.h"
 #include "model/namespace.h"
 #include "model/pat.h"
 #include "model/project.h"
@@ -264,6 +265,26 @@ static void check_v3(struct db *db)
 	db_stmt_free(st);
 }
 
+/* Version 4: a protected branch rule. */
+static void seed_v4(struct db *db)
+{
+	exec_ok(db, "INSERT INTO protected_branches (id, project_id, name, push_access_level,"
+		    " merge_access_level, allow_force_push, created_at)"
+		    " VALUES (50, 30, 'release/*', 40, 30, 1, 1600000000000)");
+}
+
+static void check_v4(struct db *db)
+{
+	struct protected_branch *pb = NULL;
+
+	assert_int_equal(protected_branch_find(db, 30, "release/*", &pb), 0);
+	assert_int_equal(pb->id, 50);
+	assert_int_equal(pb->push_access_level, 40);
+	assert_int_equal(pb->merge_access_level, 30);
+	assert_int_equal(pb->allow_force_push, 1);
+	protected_branch_free(pb);
+}
+
 struct seed {
 	int version;
 	void (*seed)(struct db *db);
@@ -274,6 +295,7 @@ static const struct seed seeds[] = {
 	{ 1, seed_v1, check_v1 },
 	{ 2, seed_v2, check_v2 },
 	{ 3, seed_v3, check_v3 },
+	{ 4, seed_v4, check_v4 },
 };
 #define NSEEDS (sizeof(seeds) / sizeof(*seeds))
 
