@@ -42,8 +42,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "healthcheck"))
 		return cli_healthcheck(argc > 3 && !strcmp(argv[2], "--config") ? argv[3] : NULL);
 	if (strcmp(argv[1], "serve") && strcmp(argv[1], "migrate") && strcmp(argv[1], "admin")) {
-		fprintf(stderr, "kura: unknown command '%s'\n", argv[1]);
-		usage(stderr);
+		fprintf(stderr, "kura: unknown command '%.64s' (kura help lists them)\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	if (argc > 3 && !strcmp(argv[2], "--config")) {

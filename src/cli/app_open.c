@@ -36,6 +36,8 @@ int cli_app_open(struct app *app, const char *config_file)
 	if (ret == 0)
 		ret = repo_store_init(app->cfg.data_dir, &err);
 	if (ret == 0)
+		repo_store_isolate_libgit2();
+	if (ret == 0)
 		gitproc_setup(app->cfg.git_path, repo_store_home(), repo_store_gitconfig(),
 			      LIMIT_GIT_PROCS);
 	if (ret == 0)

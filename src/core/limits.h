@@ -42,6 +42,6 @@
 
 /* Tokens */
 #define LIMIT_TOKEN_DEFAULT_DAYS 365
-#define LIMIT_TOKEN_MAX_DAYS 365 * 5
+#define LIMIT_TOKEN_MAX_DAYS 365		/* GitLab's maximum token lifetime */
 
 #endif

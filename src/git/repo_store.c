@@ -125,6 +125,14 @@ static int install_hook(const char *name)
 	return ret;
 }
 
+void repo_store_isolate_libgit2(void)
+{
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, store_home);
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, store_home);
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, store_home);
+	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_PROGRAMDATA, store_home);
+}
+
 int repo_store_install_hooks(void)
 {
 	int ret = install_hook("pre-receive");

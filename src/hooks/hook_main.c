@@ -122,6 +122,8 @@ int hook_main(const char *name)
 	if (ret == 0)
 		ret = repo_store_init(data_dir, &err) == 0 ? 0 : ERR_UNAVAILABLE;
 	if (ret == 0)
+		repo_store_isolate_libgit2();
+	if (ret == 0)
 		ret = db_pool_open(&pool, url, 1, &err);
 	if (ret == 0)
 		db = db_get(pool);

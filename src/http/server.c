@@ -352,7 +352,6 @@ int http_server_start(struct http_server **out, const struct http_server_opts *o
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, unescape_nothing, NULL,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 		MHD_OPTION_END);
 	if (!srv->daemon) {
 		buf_addf(err, "cannot listen on %s:%u (address in use or not local?)", opts->host,

@@ -56,6 +56,10 @@ int pat_create(struct db *db, int64_t user_id, const char *name, unsigned scopes
 		buf_addstr(err, "expires_at must be in the future");
 		return ERR_INVALID;
 	}
+	if (expires_at > (now / DAY_MS + LIMIT_TOKEN_MAX_DAYS + 1) * DAY_MS) {
+		buf_addf(err, "expires_at must be within %d days", LIMIT_TOKEN_MAX_DAYS);
+		return ERR_INVALID;
+	}
 	if (!scopes || (scopes & ~(unsigned)SCOPE_ALL)) {
 		buf_addstr(err, "scopes are invalid");
 		return ERR_INVALID;

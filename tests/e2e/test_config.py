@@ -151,8 +151,6 @@ def test_config_file_and_environment_override(tmp_path):
         assert k.stop() == 0
 
 
-@pytest.mark.xfail(reason="the listener sets SO_REUSEPORT (MHD_OPTION_LISTENING_ADDRESS_REUSE),"
-                   " so a second server shares a busy port instead of refusing it")
 def test_address_in_use_is_one_line(tmp_path, kura):
     e = {k: v for k, v in os.environ.items() if not k.startswith("KURA_")}
     e.update({"KURA_DATA_DIR": str(tmp_path / "data"), "KURA_LISTEN": f"127.0.0.1:{kura.port}"})
