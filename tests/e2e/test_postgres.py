@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from conftest import (KURA_BIN, PG_ADMIN_URL, ROOT, Kura, git, make_repo, pg_admin,
-                      pg_create_database, pg_database_url, server_alive)
+                      pg_create_database, pg_database_url, pg_drop_database, server_alive)
 
 pytestmark = pytest.mark.skipif(not PG_ADMIN_URL, reason="PostgreSQL not configured")
 
@@ -80,7 +80,7 @@ def test_concurrent_migrations_apply_once(tmp_path):
         assert versions.split() == [str(v) for v in range(1, len(versions.split()) + 1)]
         assert pg_admin("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'", url) == "0"
     finally:
-        pg_admin(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        pg_drop_database(db)
 
 
 def test_users_tokens_projects_round_trip(fresh_kura, tmp_path):
