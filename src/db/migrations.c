@@ -167,6 +167,75 @@ static const struct migration migrations[] = {
 	  " last_seen_at BIGINT NOT NULL,"
 	  " expires_at BIGINT NOT NULL);"		/* absolute end; idle end from last_seen_at */
 	  "CREATE INDEX sessions_user ON sessions (user_id);" },
+	{ 6, "commit statuses, SSH keys, deploy keys and tokens, project bots",
+	  "CREATE TABLE ci_pipelines ("		/* the external pipelines statuses hang on */
+	  " id @PK@,"
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " sha TEXT NOT NULL,"
+	  " ref TEXT NOT NULL,"
+	  " user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX ci_pipelines_sha ON ci_pipelines (project_id, sha, ref);"
+	  "CREATE TABLE commit_statuses ("
+	  " id @PK@,"
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " pipeline_id BIGINT NOT NULL REFERENCES ci_pipelines (id) ON DELETE CASCADE,"
+	  " sha TEXT NOT NULL,"
+	  " ref TEXT NOT NULL,"
+	  " name TEXT NOT NULL,"
+	  " stage TEXT NOT NULL DEFAULT 'external',"
+	  " status TEXT NOT NULL,"			/* pending running success failed canceled */
+	  " target_url TEXT,"
+	  " description TEXT,"
+	  " coverage TEXT,"				/* a decimal number as sent, or NULL */
+	  " user_id BIGINT REFERENCES users (id) ON DELETE SET NULL,"
+	  " retried INTEGER NOT NULL DEFAULT 0,"	/* a newer status of the same name exists */
+	  " created_at BIGINT NOT NULL,"
+	  " started_at BIGINT,"
+	  " finished_at BIGINT);"
+	  "CREATE INDEX commit_statuses_sha ON commit_statuses (project_id, sha, id);"
+	  "CREATE TABLE ssh_keys ("			/* user keys and deploy keys, as GitLab's keys */
+	  " id @PK@,"
+	  " kind TEXT NOT NULL,"			/* user or deploy */
+	  " user_id BIGINT REFERENCES users (id) ON DELETE CASCADE,"
+	  " title TEXT NOT NULL,"
+	  " key TEXT NOT NULL,"
+	  " key_type TEXT NOT NULL,"
+	  " fingerprint_sha256 TEXT NOT NULL,"		/* SHA256:base64, unique over every key */
+	  " fingerprint_md5 TEXT NOT NULL,"
+	  " usage_type TEXT NOT NULL DEFAULT 'auth_and_signing',"
+	  " expires_at BIGINT,"
+	  " last_used_at BIGINT,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE UNIQUE INDEX ssh_keys_fingerprint ON ssh_keys (fingerprint_sha256);"
+	  "CREATE INDEX ssh_keys_user ON ssh_keys (user_id);"
+	  "CREATE TABLE deploy_keys_projects ("
+	  " id @PK@,"
+	  " deploy_key_id BIGINT NOT NULL REFERENCES ssh_keys (id) ON DELETE CASCADE,"
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " can_push INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE UNIQUE INDEX deploy_keys_projects_pair ON deploy_keys_projects"
+	  " (project_id, deploy_key_id);"
+	  "CREATE INDEX deploy_keys_projects_key ON deploy_keys_projects (deploy_key_id);"
+	  "CREATE TABLE deploy_tokens ("
+	  " id @PK@,"
+	  " project_id BIGINT REFERENCES projects (id) ON DELETE CASCADE,"
+	  " namespace_id BIGINT REFERENCES namespaces (id) ON DELETE CASCADE,"
+	  " name TEXT NOT NULL,"
+	  " username TEXT NOT NULL,"
+	  " token_hash TEXT NOT NULL UNIQUE,"		/* SHA-256 of the secret */
+	  " scopes TEXT NOT NULL,"
+	  " expires_at BIGINT,"
+	  " revoked INTEGER NOT NULL DEFAULT 0,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX deploy_tokens_project ON deploy_tokens (project_id);"
+	  "CREATE INDEX deploy_tokens_namespace ON deploy_tokens (namespace_id);"
+	  "CREATE TABLE project_bots ("		/* users behind project access tokens */
+	  " user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,"
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX project_bots_project ON project_bots (project_id);" },
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -285,6 +285,25 @@ static void check_v4(struct db *db)
 	protected_branch_free(pb);
 }
 
+/* Version 5: a browser session of Alice. */
+static void seed_v5(struct db *db)
+{
+	exec_ok(db, "INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at,"
+		    " expires_at) VALUES (60, 'feedface', 10, 1600000000000, 1600000000000,"
+		    " 1600000000000)");
+}
+
+static void check_v5(struct db *db)
+{
+	struct db_stmt *st = NULL;
+
+	assert_int_equal(db_queryp(db, &st, "SELECT user_id, expires_at FROM sessions"
+				   " WHERE secret_hash = $1", "s", "feedface"), 1);
+	assert_int_equal(db_col_int64(st, 0), 10);
+	assert_int_equal(db_col_int64(st, 1), T0);
+	db_stmt_free(st);
+}
+
 struct seed {
 	int version;
 	void (*seed)(struct db *db);
@@ -296,6 +315,7 @@ static const struct seed seeds[] = {
 	{ 2, seed_v2, check_v2 },
 	{ 3, seed_v3, check_v3 },
 	{ 4, seed_v4, check_v4 },
+	{ 5, seed_v5, check_v5 },
 };
 #define NSEEDS (sizeof(seeds) / sizeof(*seeds))
 
