@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "git/smart_http.h"
 #include "ops/health.h"
+#include "web/web.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -27,6 +28,8 @@ static void table_build(void)
 	n = add(n, health_routes, HEALTH_ROUTE_COUNT);
 	n = add(n, api_routes, API_ROUTE_COUNT);
 	n = add(n, smart_http_routes, SMART_HTTP_ROUTE_COUNT);
+	/* The web UI is the catch-all: it must stay last. */
+	n = add(n, web_routes, WEB_ROUTE_COUNT);
 	memset(&table[n], 0, sizeof(table[n]));
 }
 
