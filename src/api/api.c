@@ -27,6 +27,8 @@ static const struct api_endpoint *const tables[] = {
 	api_meta_endpoints,
 	api_user_endpoints,
 	api_token_endpoints,
+	api_protected_branch_endpoints,
+	api_commit_status_endpoints,
 	api_namespace_endpoints,
 	api_group_endpoints,
 	api_member_endpoints,

@@ -143,6 +143,8 @@ void api_project_list(struct api_ctx *c, struct project_filter *f);
 extern const struct api_endpoint api_meta_endpoints[];
 extern const struct api_endpoint api_user_endpoints[];
 extern const struct api_endpoint api_token_endpoints[];
+extern const struct api_endpoint api_protected_branch_endpoints[];
+extern const struct api_endpoint api_commit_status_endpoints[];
 extern const struct api_endpoint api_group_endpoints[];
 extern const struct api_endpoint api_namespace_endpoints[];
 extern const struct api_endpoint api_member_endpoints[];
