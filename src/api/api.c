@@ -33,6 +33,7 @@ static const struct api_endpoint *const tables[] = {
 	api_group_endpoints,
 	api_member_endpoints,
 	api_project_endpoints,
+	api_hook_endpoints,
 	NULL,
 };
 

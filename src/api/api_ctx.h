@@ -149,5 +149,6 @@ extern const struct api_endpoint api_group_endpoints[];
 extern const struct api_endpoint api_namespace_endpoints[];
 extern const struct api_endpoint api_member_endpoints[];
 extern const struct api_endpoint api_project_endpoints[];
+extern const struct api_endpoint api_hook_endpoints[];
 
 #endif

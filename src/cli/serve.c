@@ -85,6 +85,12 @@ int cli_serve(struct app *app)
 
 	if (bootstrap_root(app) < 0)
 		return 1;
+	if (jobs_init(&app->cfg, &err) < 0) {
+		fprintf(stderr, "kura: outbound_allow_cidrs: %s\n", err.ptr);
+		buf_release(&err);
+		return EXIT_USAGE;
+	}
+	jobs_register_all();
 	if (repo_store_install_hooks() < 0) {
 		fprintf(stderr, "kura: cannot install git hooks in %s\n", repo_store_hooks_dir());
 		return EXIT_USAGE;
@@ -105,7 +111,6 @@ int cli_serve(struct app *app)
 		buf_release(&err);
 		return EXIT_USAGE;
 	}
-	jobs_register_all();
 	queue_workers_start(app->pool, JOB_WORKERS);
 	log_info("serve", "listening address=%s:%u external_url=%s", app->cfg.listen_host,
 		 app->cfg.listen_port, app->cfg.external_url);
@@ -113,6 +118,7 @@ int cli_serve(struct app *app)
 	log_info("serve", "stopping signal=%d in_flight=%d", sig, http_server_active(srv));
 	http_server_stop(srv, LIMIT_SHUTDOWN_MS);
 	queue_workers_stop();
+	jobs_release();
 	log_info("serve", "stopped");
 	buf_release(&err);
 	return 0;

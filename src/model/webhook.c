@@ -3,6 +3,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "core/uuid.h"
 #include "core/xalloc.h"
 #include "db/db.h"
 
@@ -70,35 +71,20 @@ void webhook_list_release(struct webhook_list *l)
 	l->nr = 0;
 }
 
-/* A v4-style UUID for X-Gitlab-Webhook-UUID. */
-static void uuid_generate(char out[37])
-{
-	unsigned char b[16];
-	struct buf hex = BUF_INIT;
-
-	randombytes_buf(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	buf_add_hex(&hex, b, sizeof(b));
-	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex.ptr, hex.ptr + 8, hex.ptr + 12,
-		 hex.ptr + 16, hex.ptr + 20);
-	buf_release(&hex);
-}
-
 int webhook_create(struct db *db, struct webhook *w)
 {
 	struct db_stmt *st = NULL;
-	char uuid[37];
+	char uuid[UUID_STR_LEN];
 	int ret;
 
-	uuid_generate(uuid);
+	uuid_v4(uuid);
 	w->created_at = time_now_ms();
 	ret = db_queryp(db, &st,
 			"INSERT INTO webhooks (scope, scope_id, url, token, push_events,"
 			" tag_push_events, merge_requests_events, repository_update_events,"
 			" enable_ssl_verification, push_events_branch_filter, branch_filter_strategy,"
 			" uuid, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-			" $13) RETURNING id", "sIssiiiiissssi", scope_names[w->scope],
+			" $13) RETURNING id", "sIssiiiiisssi", scope_names[w->scope],
 			w->scope_id, w->url, w->token, (int64_t)w->push_events,
 			(int64_t)w->tag_push_events, (int64_t)w->merge_requests_events,
 			(int64_t)w->repository_update_events, (int64_t)w->enable_ssl_verification,

@@ -1,0 +1,16 @@
+/* The handlers behind each job kind (see queue.h for the contract). */
+#ifndef KURA_JOB_KINDS_H
+#define KURA_JOB_KINDS_H
+
+struct buf;
+struct db_pool;
+struct job;
+
+/* "push": one ref update recorded by post-receive; fans out one "webhook"
+ * job per hook that wants it, with the payload built once. */
+int push_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
+/* "webhook": one delivery of one event to one hook, logged, with GitLab's
+ * auto-disabling after repeated failures. */
+int webhook_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
+
+#endif
