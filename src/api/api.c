@@ -33,6 +33,13 @@ static const struct api_endpoint *const tables[] = {
 	api_group_endpoints,
 	api_member_endpoints,
 	api_project_endpoints,
+	api_repo_branch_endpoints,
+	api_repo_tag_endpoints,
+	api_repo_tree_endpoints,
+	api_repo_file_endpoints,
+	api_repo_commit_endpoints,
+	api_repo_compare_endpoints,
+	api_repo_archive_endpoints,
 	api_hook_endpoints,
 	NULL,
 };

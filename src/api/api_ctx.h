@@ -149,6 +149,13 @@ extern const struct api_endpoint api_group_endpoints[];
 extern const struct api_endpoint api_namespace_endpoints[];
 extern const struct api_endpoint api_member_endpoints[];
 extern const struct api_endpoint api_project_endpoints[];
+extern const struct api_endpoint api_repo_branch_endpoints[];
+extern const struct api_endpoint api_repo_tag_endpoints[];
+extern const struct api_endpoint api_repo_tree_endpoints[];
+extern const struct api_endpoint api_repo_file_endpoints[];
+extern const struct api_endpoint api_repo_commit_endpoints[];
+extern const struct api_endpoint api_repo_compare_endpoints[];
+extern const struct api_endpoint api_repo_archive_endpoints[];
 extern const struct api_endpoint api_hook_endpoints[];
 
 #endif

@@ -1,6 +1,7 @@
 /* Projects: list with GitLab's filters, create in a user or group
  * namespace, get, edit, archive and delete. */
 #include "api_ctx.h"
+#include "api_repo.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/parse.h"
@@ -163,16 +164,14 @@ static void projects_create(struct api_ctx *c)
 		api_error(c, 400, "name, path are missing, at least one parameter must be provided");
 		goto out;
 	}
-	if (readme) {
-		/* Needs a commit on the new repository: not offered yet. */
-		api_error(c, 400, "initialize_with_readme is not supported");
-		goto out;
-	}
 	if (create_namespace(c, &ns) < 0)
 		goto out;
 	req.namespace_id = ns->id;
 	req.creator_id = api_user_id(c);
 	ret = project_create_owned(c->db, &req, ns, &id, &err);
+	/* The README commit goes through the same write path as any other. */
+	if (ret == 0 && readme)
+		ret = api_repo_init_readme(c, id);
 	if (ret == 0)
 		ret = project_find(c->db, id, &p);
 	if (ret < 0)

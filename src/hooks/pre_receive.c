@@ -3,6 +3,7 @@
  * leaves the repository exactly as it was. */
 #include "hook.h"
 #include "auth/authn.h"
+#include "auth/push_rules.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "git/repo_store.h"
@@ -16,15 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char zero_oid[] = "0000000000000000000000000000000000000000";
-
 /* Names git accepts but that confuse people or tools. */
 static int ref_name_harmful(const char *ref)
 {
 	int valid = 0;
 
-	if (strncmp(ref, "refs/", 5) || !strcmp(ref, "refs/heads/HEAD") ||
-	    !strncmp(ref, "refs/heads/refs/", 16) || strstr(ref, "/-"))
+	if (push_rule_name_harmful(ref))
 		return 1;
 	return git_reference_name_is_valid(&valid, ref) < 0 || !valid;
 }
@@ -53,41 +51,13 @@ static int repo_open_with_quarantine(git_repository **out, const char *path)
 }
 
 /* Is new a descendant of old (a fast-forward)? */
-static int is_fast_forward(git_repository *repo, const char *old_hex, const char *new_hex)
+static int is_fast_forward(void *ctx, const char *old_hex, const char *new_hex)
 {
 	git_oid old_oid, new_oid;
 
 	if (git_oid_fromstr(&old_oid, old_hex) < 0 || git_oid_fromstr(&new_oid, new_hex) < 0)
 		return 0;
-	return git_graph_descendant_of(repo, &new_oid, &old_oid) == 1;
-}
-
-static int check_branch(git_repository *repo, const struct protected_branch_list *rules,
-			int level, const struct ref_update *u, struct buf *reason)
-{
-	const char *branch = u->ref + strlen("refs/heads/");
-	int found = 0, push_level = 0, allow_force = 1;
-
-	protected_branch_effective(rules, branch, &found, &push_level, &allow_force);
-	if (!found)
-		return 0;
-	if (!strcmp(u->new_oid, zero_oid)) {
-		buf_addf(reason, "kura: You can only delete protected branches using the web "
-			 "interface or the API (branch %s).", branch);
-		return ERR_DENIED;
-	}
-	if (push_level == 0 || level < push_level) {
-		buf_addf(reason, "kura: You are not allowed to push code to protected branches on "
-			 "this project (branch %s).", branch);
-		return ERR_DENIED;
-	}
-	if (strcmp(u->old_oid, zero_oid) && !allow_force &&
-	    !is_fast_forward(repo, u->old_oid, u->new_oid)) {
-		buf_addf(reason, "kura: You are not allowed to force push code to a protected "
-			 "branch on this project (branch %s).", branch);
-		return ERR_DENIED;
-	}
-	return 0;
+	return git_graph_descendant_of(ctx, &new_oid, &old_oid) == 1;
 }
 
 int hook_pre_receive(struct db *db, const struct project *p, const struct principal *who,
@@ -114,8 +84,9 @@ int hook_pre_receive(struct db *db, const struct project *p, const struct princi
 		if (ref_name_harmful(u[i].ref)) {
 			buf_addf(reason, "kura: The ref name %.200s is not allowed.", u[i].ref);
 			ret = ERR_DENIED;
-		} else if (!strncmp(u[i].ref, "refs/heads/", 11)) {
-			ret = check_branch(repo, &rules, level, &u[i], reason);
+		} else {
+			ret = push_rule_check(&rules, level, 0, u[i].ref, u[i].old_oid, u[i].new_oid,
+					      is_fast_forward, repo, reason);
 		}
 	}
 	git_repository_free(repo);
