@@ -9,9 +9,11 @@ pushes through it. In the PostgreSQL pass the server inside uses the test
 cluster, so libpq in the root is exercised too.
 
 The root is built from build/kura (the release binary the image ships; set
-KURA_ROOTFS_BIN for another) into build/rootfs and reused while the binary,
-the script and the packages it copies are unchanged. Needs root (namespaces,
+KURA_ROOTFS_BIN for another) and reused while the binary,
+the script and the packages it copies are unchanged (one root per binary,
+under build/image-roots/). Needs root (namespaces,
 mounts, chroot); skipped otherwise."""
+import hashlib
 import json
 import os
 import shutil
@@ -28,7 +30,10 @@ from conftest import (PG_ADMIN_URL, ROOT, commit, free_port, git, make_repo, pg_
                       pg_create_database, pg_database_url)
 
 ROOTFS_BIN = Path(os.environ.get("KURA_ROOTFS_BIN", str(ROOT / "build" / "kura")))
-ROOTFS_DIR = ROOT / "build" / "rootfs"
+# A root per binary: a run that rebuilds never pulls files from under another
+# run's server. Roots of other binaries are removed after an hour.
+ROOTFS_DIR = ROOT / "build" / "image-roots" / (
+    hashlib.sha256(ROOTFS_BIN.read_bytes()).hexdigest()[:16] if ROOTFS_BIN.exists() else "none")
 KURA_UID = 10001
 SIZE_LIMIT = 50 * 1000 * 1000
 
@@ -58,7 +63,16 @@ exec /usr/sbin/chroot --userspec=%d:%d --groups=%d "$root" "$@"
 """ % (KURA_UID, KURA_UID, KURA_UID)
 
 
+def prune_old_roots():
+    for d in ROOTFS_DIR.parent.iterdir():
+        if d.is_dir() and not d.is_symlink() and d != ROOTFS_DIR and time.time() - d.stat().st_mtime > 3600:
+            shutil.rmtree(d, ignore_errors=True)
+            for extra in (".stamp", ".lock"):
+                d.with_name(d.name + extra).unlink(missing_ok=True)
+
+
 def build_rootfs():
+    ROOTFS_DIR.parent.mkdir(parents=True, exist_ok=True)
     r = subprocess.run(["bash", str(ROOT / "scripts" / "build-rootfs"), "--binary",
                         str(ROOTFS_BIN), str(ROOTFS_DIR)],
                        capture_output=True, text=True, timeout=300)
@@ -170,6 +184,7 @@ def rootfs(capsys_module):
     if not ROOTFS_BIN.exists():
         pytest.skip(f"{ROOTFS_BIN} is not built (make build)")
     line = build_rootfs()
+    prune_old_roots()
     size = tree_size(ROOTFS_DIR)
     with capsys_module.global_and_fixture_disabled():
         print(f"\n{line}; image root {size / 1e6:.1f} MB (limit {SIZE_LIMIT / 1e6:.0f} MB)")
