@@ -246,12 +246,12 @@ static void tree_table(struct web_ctx *c, const char *ref, const char *path,
 		char mode[16];
 
 		if (e->type == REPO_ENTRY_COMMIT)
-			html_addf(&c->out, "<tr><td>▣ %s <span class=\"badge\">submodule</span></td>",
+			html_addf(&c->out, "<tr><td>%s <span class=\"badge\">submodule</span></td>",
 				  e->name);
 		else
-			html_addf(&c->out, "<tr><td>%r <a href=\"%u/-/%r/%u/%u\">%s</a></td>",
-				  e->type == REPO_ENTRY_TREE ? "📁" : "📄", c->base.ptr,
-				  e->type == REPO_ENTRY_TREE ? "tree" : "blob", ref, e->path, e->name);
+			html_addf(&c->out, "<tr><td><a href=\"%u/-/%r/%u/%u\">%s</a>%r</td>",
+				  c->base.ptr, e->type == REPO_ENTRY_TREE ? "tree" : "blob", ref,
+				  e->path, e->name, e->type == REPO_ENTRY_TREE ? "/" : "");
 		snprintf(mode, sizeof(mode), "%06o", e->mode);
 		html_addf(&c->out, "<td class=\"hide-sm mono muted\">%s</td></tr>", mode);
 	}
