@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "core/timeutil.h"
 #include "db/db.h"
+#include "git/repo_store.h"
 #include "core/parse.h"
 #include "model/member.h"
 #include "model/namespace.h"
@@ -21,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 struct admin_opts {
 	const char *username, *email, *name, *scopes, *expires, *path, *visibility;
@@ -168,6 +170,16 @@ static int cmd_reset_password(struct db *db, const struct admin_opts *o)
 	ret = user_set_password(db, u->id, pw.ptr, &err);
 	if (ret == 0)
 		printf("password of %s changed\n", u->username);
+	/* The first-start password is stale now: remove the file holding it
+	 * (a shell-less container has no rm to do it by hand). */
+	if (ret == 0 && !strcmp(u->username, "root") && repo_store_data_dir()) {
+		struct buf f = BUF_INIT;
+
+		buf_addf(&f, "%s/initial_root_password", repo_store_data_dir());
+		if (unlink(f.ptr) == 0)
+			printf("removed %s\n", f.ptr);
+		buf_release(&f);
+	}
 	sodium_memzero(pw.ptr, pw.len);
 	buf_release(&pw);
 	user_free(u);

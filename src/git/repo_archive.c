@@ -81,10 +81,12 @@ int repo_archive_argv(struct strvec *out, enum repo_archive_format fmt, const ch
 		return ERR_INVALID;
 	/* A pathspec like ":(glob)*" or ":!x" must mean the file of that name. */
 	strvec_push(out, "--literal-pathspecs");
-	/* git has no built-in bzip2; a fixed command keeps the output stable. */
+	/* git has no built-in bzip2; a fixed command keeps the output stable.
+	 * A bare word (no space) is executed directly: the image has no shell,
+	 * and bzip2 compresses stdin to stdout by default. */
 	if (fmt == REPO_ARCHIVE_TAR_BZ2) {
 		strvec_push(out, "-c");
-		strvec_push(out, "tar.tar.bz2.command=bzip2 -c");
+		strvec_push(out, "tar.tar.bz2.command=bzip2");
 	}
 	strvec_push(out, "archive");
 	switch (fmt) {

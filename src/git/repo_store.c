@@ -87,7 +87,8 @@ static int write_file_atomic(const char *path, const char *data, mode_t mode)
 	size_t len = strlen(data);
 	int fd, ret = 0;
 
-	buf_addf(&tmp, "%s.tmp%d", path, (int)getpid());
+	/* Not the pid: in containers every node is PID 1 on shared storage. */
+	buf_addf(&tmp, "%s.tmp%08x", path, randombytes_random());
 	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0 ||
 	    rename(tmp.ptr, path) != 0)
@@ -114,7 +115,7 @@ static int install_hook(const char *name)
 		return ERR_UNAVAILABLE;
 	exe[n] = '\0';
 	buf_addf(&link, "%s/%s", store_hooks, name);
-	buf_addf(&tmp, "%s.tmp%d", link.ptr, (int)getpid());
+	buf_addf(&tmp, "%s.tmp%08x", link.ptr, randombytes_random());
 	unlink(tmp.ptr);
 	if (symlink(exe, tmp.ptr) != 0 || rename(tmp.ptr, link.ptr) != 0) {
 		unlink(tmp.ptr);
@@ -267,7 +268,7 @@ int repo_store_check(void)
 	struct buf probe = BUF_INIT;
 	int fd, ret = 0;
 
-	buf_addf(&probe, "%s/trash/.readiness-%d", store_data_dir, (int)getpid());
+	buf_addf(&probe, "%s/trash/.readiness-%08x", store_data_dir, randombytes_random());
 	fd = open(probe.ptr, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		ret = ERR_UNAVAILABLE;

@@ -218,3 +218,17 @@ def test_secrets_never_echoed(kura):
     for out in (r.stdout, r.stderr, r2.stdout, r2.stderr, kura.cli("admin", "list-users").stdout):
         assert pw not in out and tok not in out
     assert pw not in kura.log() and tok not in kura.log()
+
+
+def test_reset_root_password_removes_the_initial_password_file(fresh_kura):
+    k = fresh_kura
+    initial = k.data_dir / "initial_root_password"
+    assert initial.exists()
+    r = k.cli("admin", "reset-password", "root", input="a-new-root-password\n")
+    assert "removed" in r.stdout
+    assert not initial.exists()
+    import requests
+    ok = requests.get(k.url("api/v4/user"), auth=("root", "a-new-root-password"))
+    assert ok.status_code in (200, 401)  # the API takes tokens; the password is checked below
+    assert requests.get(k.url("root/none.git/info/refs"), params={"service": "git-upload-pack"},
+                        auth=("root", "a-new-root-password")).status_code == 404

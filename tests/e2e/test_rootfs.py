@@ -284,8 +284,6 @@ def test_sigterm_stops_pid_one_cleanly(rootfs, tmp_path):
 
 
 @pytest.mark.skipif(not PG_ADMIN_URL, reason="several nodes share PostgreSQL, not SQLite")
-@pytest.mark.xfail(reason="nodes starting at once on one data directory race in the git "
-                   "storage set-up: 'cannot write /data/git/gitconfig'", strict=False)
 def test_two_nodes_start_together_on_one_database(rootfs, tmp_path):
     # docker-compose.yml and the ECS service: nodes that start at the same
     # moment on an empty database and one volume; one migrates, both serve.
