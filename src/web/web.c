@@ -170,6 +170,16 @@ static void dispatch_path(struct web_ctx *c)
 		goto out;
 	}
 	c->rest = dash ? dash + 3 : NULL;
+	if (!c->rest && !c->is_post && full.len > 4 && !strcmp(full.ptr + full.len - 4, ".git")) {
+		/* A clone URL pasted into the browser: the project page. */
+		struct buf to = BUF_INIT;
+
+		buf_addch(&to, '/');
+		buf_add(&to, full.ptr, full.len - 4);
+		web_redirect(c, to.ptr);
+		buf_release(&to);
+		goto out;
+	}
 	ret = project_find_by_full_path(c->db, full.ptr, &probe);
 	project_free(probe);
 	if (ret == 0) {
@@ -199,11 +209,10 @@ out:
 	buf_release(&full);
 }
 
+/* The catch-all: everything the routes before it left. */
 static int web_match(struct http_req *req)
 {
-	const char *m = http_method(req);
-
-	(void)m;
+	(void)req;
 	return 1;
 }
 

@@ -346,3 +346,30 @@ def test_dashboard_explore_groups(kura, site):
         assert site.get(p).status_code == 200, p
     r = site.post("/groups", {"name": "x", "path": "admin", "visibility": "public"})
     assert r.status_code == 422
+
+
+def test_urls_the_api_emits_resolve(kura, site):
+    """web_url of projects, groups, users, commits, branches and compares."""
+    api = requests.Session()
+    api.headers["PRIVATE-TOKEN"] = kura.root_token()
+    base = kura.url("/api/v4")
+    urls = [api.get(f"{base}/projects/web%2Fapp", timeout=10).json()["web_url"],
+            api.get(f"{base}/groups/web", timeout=10).json()["web_url"],
+            api.get(f"{base}/users?username=eve", timeout=10).json()[0]["web_url"]]
+    for sub in ("repository/commits", "repository/branches"):
+        r = api.get(f"{base}/projects/web%2Fapp/{sub}", timeout=10)
+        if r.status_code == 200:
+            urls += [x["web_url"] for x in r.json()]
+    r = api.get(f"{base}/projects/web%2Fapp/repository/compare?from=main&to=feature/x",
+                timeout=10)
+    if r.status_code == 200:
+        urls.append(r.json()["web_url"])
+    assert len(urls) >= 3
+    for u in urls:
+        assert u.startswith(kura.base), u
+        r = site.get(u[len(kura.base):])
+        assert r.status_code == 200, u
+    # A clone URL pasted into the browser leads to the project.
+    r = site.get("/web/app.git")
+    assert r.status_code == 303 and r.headers["Location"] == "/web/app"
+    assert site.s.head(kura.url("/web/app"), timeout=10).status_code == 200
