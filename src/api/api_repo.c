@@ -286,7 +286,10 @@ int api_repo_commit(struct api_repo *ar, struct repo_commit_req *req, struct rep
 	if (email)
 		req->author.email = email;
 	ret = repo_commit_create(ar->r, req, out, &err);
-	if (ret < 0)
+	/* A missing file or start branch is the request's fault, as on GitLab. */
+	if (ret == ERR_NOTFOUND && err.len)
+		api_message(c, 400, err.ptr);
+	else if (ret < 0)
 		api_repo_fail(ar, ret, "Commit", &err);
 	buf_release(&err);
 	return ret;

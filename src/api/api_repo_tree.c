@@ -119,7 +119,6 @@ void api_repo_raw(struct api_ctx *c, const char *name, const char *data, size_t 
 		}
 	}
 	http_add_header(c->req, "Content-Disposition", disp.ptr);
-	http_add_header(c->req, "X-Content-Type-Options", "nosniff");
 	http_add_header(c->req, "Content-Security-Policy", "sandbox; default-src 'none'");
 	http_respond(c->req, 200, binary ? "application/octet-stream" : "text/plain; charset=utf-8",
 		     data, len);
