@@ -2,17 +2,10 @@
 blobs, commits with actions, compare, merge base and archives; the same
 protected-branch rules as a push, push events for API writes, and what
 hostile input gets."""
-import base64
-import hashlib
-import io
-import tarfile
-import zipfile
-
 import gitlab
 import pytest
 import requests
 
-from conftest import git, make_repo, commit, server_alive
 
 
 def api(kura, path):
@@ -41,7 +34,7 @@ def empty_project(gl, request):
 def test_initialize_with_readme(gl, project, kura):
     p = gl.projects.get(project.id)
     assert p.default_branch == "main"
-    assert p.empty_repo is False if hasattr(p, "empty_repo") else True
+    assert p.empty_repo is False
     f = p.files.get("README.md", ref="main")
     assert f.decode() == b"# repo-api\n"
     c = p.commits.get("main")

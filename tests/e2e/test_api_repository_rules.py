@@ -102,7 +102,6 @@ def test_protected_branch_deletion_and_no_one_level(kura, setup):
              tokens["maintainer"])
     assert r.status_code == 204
     p.protectedbranches.create({"name": "frozen", "push_access_level": 0})
-    p.branches.create({"branch": "frozen", "ref": "main"}) if False else None
     r = call(kura, "POST", f"projects/{p.id}/repository/branches", tokens["maintainer"],
              json={"branch": "frozen", "ref": "main"})
     assert r.status_code == 403
