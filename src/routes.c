@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "git/smart_http.h"
 #include "ops/health.h"
+#include "ops/metrics.h"
 #include "web/web.h"
 
 #include <pthread.h>
@@ -26,6 +27,7 @@ static void table_build(void)
 	size_t n = 0;
 
 	n = add(n, health_routes, HEALTH_ROUTE_COUNT);
+	n = add(n, metrics_routes, METRICS_ROUTE_COUNT);
 	n = add(n, api_routes, API_ROUTE_COUNT);
 	n = add(n, smart_http_routes, SMART_HTTP_ROUTE_COUNT);
 	/* The web UI is the catch-all: it must stay last. */

@@ -12,6 +12,7 @@
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "jobs/queue.h"
+#include "ops/metrics.h"
 #include "model/user.h"
 
 #include <errno.h>
@@ -91,6 +92,11 @@ int cli_serve(struct app *app)
 		return EXIT_USAGE;
 	}
 	jobs_register_all();
+	if (metrics_init(&app->cfg, &err) < 0) {
+		fprintf(stderr, "kura: metrics_allow_cidrs: %s\n", err.ptr);
+		buf_release(&err);
+		return EXIT_USAGE;
+	}
 	if (repo_store_install_hooks() < 0) {
 		fprintf(stderr, "kura: cannot install git hooks in %s\n", repo_store_hooks_dir());
 		return EXIT_USAGE;
@@ -106,6 +112,7 @@ int cli_serve(struct app *app)
 	opts.external_url = app->cfg.external_url;
 	opts.routes = routes_all();
 	opts.app = app;
+	opts.on_complete = metrics_observe;
 	if (http_server_start(&srv, &opts, &err) < 0) {
 		fprintf(stderr, "kura: %s\n", err.ptr);
 		buf_release(&err);
@@ -119,6 +126,7 @@ int cli_serve(struct app *app)
 	http_server_stop(srv, LIMIT_SHUTDOWN_MS);
 	queue_workers_stop();
 	jobs_release();
+	metrics_release();
 	log_info("serve", "stopped");
 	buf_release(&err);
 	return 0;

@@ -33,6 +33,7 @@ static const struct config_key config_keys[] = {
 	{ "smtp_from", FIELD(smtp_from) },
 	{ "git_path", FIELD(git_path) },
 	{ "log_level", FIELD(log_level) },
+	{ "metrics_allow_cidrs", FIELD(metrics_allow_cidrs) },
 };
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -257,6 +258,7 @@ int config_load(struct config *out, const char *file, struct buf *err)
 	cfg.data_dir = xstrdup("./data");
 	cfg.git_path = xstrdup("/usr/bin/git");
 	cfg.log_level = xstrdup("info");
+	cfg.metrics_allow_cidrs = xstrdup("127.0.0.0/8,::1/128");
 	if (!file)
 		file = getenv("KURA_CONFIG");
 	ret = file ? config_load_file(&st, file) : 0;

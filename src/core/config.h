@@ -19,6 +19,7 @@ struct config {
 	char *smtp_from;
 	char *git_path;		/* absolute path of the git binary we execve */
 	char *log_level;
+	char *metrics_allow_cidrs;	/* who may scrape /-/metrics */
 };
 
 /* Loads defaults, then the file (when file is non-NULL, or KURA_CONFIG is

@@ -145,6 +145,15 @@ void db_put(struct db_pool *pool, struct db *db)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+void db_pool_stats(struct db_pool *pool, int *open_out, int *idle_out, int *size_out)
+{
+	pthread_mutex_lock(&pool->lock);
+	*open_out = pool->nopen;
+	*idle_out = pool->nidle;
+	*size_out = pool->size;
+	pthread_mutex_unlock(&pool->lock);
+}
+
 enum db_dialect db_pool_dialect(const struct db_pool *pool)
 {
 	return pool->drv->dialect;

@@ -45,6 +45,8 @@ void db_pool_free(struct db_pool *pool);
 struct db *db_get(struct db_pool *pool);
 void db_put(struct db_pool *pool, struct db *db);
 enum db_dialect db_pool_dialect(const struct db_pool *pool);
+/* Connections opened, idle and allowed, for metrics. */
+void db_pool_stats(struct db_pool *pool, int *open_out, int *idle_out, int *size_out);
 
 enum db_dialect db_dialect(const struct db *db);
 int db_exec(struct db *db, const char *sql);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,12 @@ static char *git_binary;
 static char *git_home;
 static char *git_global_config;
 static sem_t git_slots;
+static atomic_int git_running;
+
+int gitproc_active(void)
+{
+	return atomic_load(&git_running);
+}
 
 void gitproc_setup(const char *git_path, const char *home, const char *global_config,
 		   int max_procs)
@@ -142,6 +149,7 @@ int gitproc_start(struct gitproc *p, int64_t total_ms, int64_t wait_ms)
 	if (slot_acquire(wait_ms) < 0)
 		return ERR_BUSY;
 	p->slot_held = 1;
+	atomic_fetch_add(&git_running, 1);
 	/* Everything the child needs is built before fork. */
 	strvec_push(&argv, git_binary);
 	for (size_t i = 0; i < p->args.nr; i++)
@@ -406,6 +414,7 @@ void gitproc_release(struct gitproc *p)
 	}
 	if (p->slot_held) {
 		sem_post(&git_slots);
+		atomic_fetch_sub(&git_running, 1);
 		p->slot_held = 0;
 	}
 	strvec_release(&p->args);

@@ -58,6 +58,9 @@ int gitproc_finish(struct gitproc *p);
 /* Kills the process group (if running), reaps, frees everything. */
 void gitproc_release(struct gitproc *p);
 
+/* git children running now (for metrics). */
+int gitproc_active(void);
+
 /* Runs git to completion with no stdin, collecting stdout (bounded) — for
  * small maintenance commands. 0 when it exited 0. */
 int gitproc_run(struct gitproc *p, struct buf *out, int64_t total_ms);

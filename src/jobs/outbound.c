@@ -128,6 +128,22 @@ static int cidr_contains(const struct outbound_cidr *c, int family, const unsign
 	return ((addr[full] ^ c->addr[full]) & (0xff00u >> rest)) == 0;
 }
 
+int outbound_allow_contains(const struct outbound_allow *allow, const char *address)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, address, a) == 1) {
+		for (size_t i = 0; i < allow->nr; i++)
+			if (cidr_contains(&allow->v[i], AF_INET, a))
+				return 1;
+	} else if (inet_pton(AF_INET6, address, a) == 1) {
+		for (size_t i = 0; i < allow->nr; i++)
+			if (cidr_contains(&allow->v[i], AF_INET6, a))
+				return 1;
+	}
+	return 0;
+}
+
 /* ---- the address policy ---- */
 
 struct range {

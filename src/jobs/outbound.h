@@ -48,6 +48,9 @@ int outbound_cidr_parse(const char *s, struct outbound_cidr *out);
  * ERR_INVALID with one sentence naming the bad entry; out untouched. */
 int outbound_allow_parse(struct outbound_allow *out, const char *list, struct buf *err);
 void outbound_allow_release(struct outbound_allow *a);
+/* Is the textual address (IPv4 or IPv6) inside one of the list's ranges?
+ * (Also used for inbound allow-lists, e.g. who may scrape /-/metrics.) */
+int outbound_allow_contains(const struct outbound_allow *allow, const char *address);
 
 /* 0 when an outgoing connection may reach sa (AF_INET or AF_INET6), else
  * ERR_DENIED with one sentence naming the address and why. allow may be NULL. */

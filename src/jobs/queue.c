@@ -107,9 +107,12 @@ static int queue_claim(struct db *db, const char *worker_id, struct job *out)
 	buf_addf(&sql, "UPDATE jobs SET lease_until = $1, locked_by = $2, attempts = attempts + 1"
 		 " WHERE id = (SELECT id FROM jobs WHERE state = 'pending' AND run_at <= $3"
 		 "  AND (lease_until IS NULL OR lease_until < $3) AND kind IN (%s)"
-		 "  ORDER BY run_at, id LIMIT 1)"
+		 "  ORDER BY run_at, id LIMIT 1%s)"
 		 " AND state = 'pending' AND (lease_until IS NULL OR lease_until < $3)"
-		 " RETURNING id, kind, payload, idempotency_key, attempts, max_attempts", in.ptr);
+		 " RETURNING id, kind, payload, idempotency_key, attempts, max_attempts", in.ptr,
+		 /* PostgreSQL: racing workers skip a row another one is claiming
+		  * instead of queueing behind it. SQLite has one writer anyway. */
+		 db_dialect(db) == DB_POSTGRES ? " FOR UPDATE SKIP LOCKED" : "");
 	ret = db_prepare(db, &st, sql.ptr);
 	if (ret == 0)
 		ret = db_bind_int64(st, 1, now + QUEUE_LEASE_MS);
