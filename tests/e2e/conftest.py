@@ -5,6 +5,7 @@ Run with Debian's interpreter: /usr/bin/python3 -m pytest tests/e2e
 KURA_BIN selects the binary (default: build/kura). KURA_TEST_PG_ADMIN_URL, a
 superuser URL of a throw-away PostgreSQL cluster (scripts/pg-cluster), runs
 every server on a fresh database of its own instead of SQLite."""
+import json
 import os
 import secrets
 import shutil
@@ -36,6 +37,17 @@ def pg_admin(sql, url=None):
     if r.returncode != 0:
         raise AssertionError(f"psql {sql!r} exited {r.returncode}: {r.stderr}")
     return r.stdout.strip()
+
+
+def pg_rows(statement, url):
+    """Like sqlite3's fetchall(): a list of tuples, integers as int. Rows
+    travel as JSON, the one output of psql that keeps column types, so the
+    columns of a SELECT need distinct names."""
+    if statement.split(None, 1)[0].upper() not in ("SELECT", "WITH", "VALUES"):
+        pg_admin(statement, url=url)
+        return []
+    out = pg_admin(f"SELECT coalesce(json_agg(q), '[]') FROM ({statement}) q", url=url)
+    return [tuple(row.values()) for row in json.loads(out)]
 
 
 def pg_database_url(name):
@@ -209,7 +221,7 @@ class Kura:
         interface offers, e.g. an expired token)."""
         url = self.env.get("KURA_DATABASE_URL", "")
         if url.startswith("postgres"):
-            return pg_admin(statement, url=url)
+            return pg_rows(statement, url)
         import sqlite3
         with sqlite3.connect(self.data_dir / "kura.db", timeout=30) as db:
             return db.execute(statement).fetchall()
