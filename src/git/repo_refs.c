@@ -372,7 +372,8 @@ int repo_tag_list(struct repo *r, const char *search, enum repo_tag_order order,
 	if (order == REPO_TAG_BY_UPDATED) {
 		size_t keep;
 
-		qsort(all, filled, sizeof(*all), cmp_tag_updated);
+		if (filled)	/* qsort(NULL, 0, …) is undefined */
+			qsort(all, filled, sizeof(*all), cmp_tag_updated);
 		keep = offset < filled ? (filled - offset < limit ? filled - offset : limit) : 0;
 		for (size_t i = 0; i < filled; i++)
 			if (i < offset || i >= offset + keep)

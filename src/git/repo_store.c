@@ -134,6 +134,21 @@ void repo_store_isolate_libgit2(void)
 	git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_PROGRAMDATA, store_home);
 }
 
+int repo_store_hooks_ready(void)
+{
+	static const char *const names[] = { "pre-receive", "post-receive" };
+	struct buf path = BUF_INIT;
+	int ok = 1;
+
+	for (size_t i = 0; ok && i < 2; i++) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", store_hooks, names[i]);
+		ok = access(path.ptr, X_OK) == 0;
+	}
+	buf_release(&path);
+	return ok;
+}
+
 int repo_store_install_hooks(void)
 {
 	int ret = install_hook("pre-receive");

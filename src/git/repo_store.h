@@ -17,6 +17,8 @@ const char *repo_store_data_dir(void);
 void repo_store_isolate_libgit2(void);
 /* Links DATA/git/hooks/pre-receive and post-receive to the running binary. */
 int repo_store_install_hooks(void);
+/* Both hooks are in place and executable (checked before every push). */
+int repo_store_hooks_ready(void);
 /* DATA/git/gitconfig: the only global config git children read. */
 const char *repo_store_gitconfig(void);
 /* DATA/git/home: HOME for git children. */

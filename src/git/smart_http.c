@@ -171,6 +171,13 @@ static int smart_spawn(struct http_req *req, struct smart_rpc *rpc, const struct
 	char id[32];
 	int ret;
 
+	/* git treats a missing hook as no hook: a push must never run
+	 * without the pre-receive that enforces protected branches. */
+	if (rpc->svc == SVC_RECEIVE_PACK && !rpc->advertise && !repo_store_hooks_ready()) {
+		log_error("git_http", "hooks missing in %s: refusing pushes", repo_store_hooks_dir());
+		respond_text(req, 503, "Pushes are unavailable right now; retry later\n");
+		return ERR_UNAVAILABLE;
+	}
 	repo_store_path(&dir, rpc->project_id);
 	gitproc_arg(&rpc->proc, service_names[rpc->svc]);
 	gitproc_arg(&rpc->proc, "--stateless-rpc");
