@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -106,7 +107,8 @@ static int slot_acquire(int64_t wait_ms)
 }
 
 /* In the child between fork and exec: only async-signal-safe calls. */
-static _Noreturn void child_exec(int in, int out, int err, int report, char **argv, char **envp)
+static _Noreturn void child_exec(pid_t parent, int in, int out, int err, int report, char **argv,
+				 char **envp)
 {
 	sigset_t none;
 	struct rlimit core = { 0, 0 };
@@ -121,6 +123,12 @@ static _Noreturn void child_exec(int in, int out, int err, int report, char **ar
 	signal(SIGINT, SIG_DFL);
 	setpgid(0, 0);
 	setrlimit(RLIMIT_CORE, &core);
+	/* If kura dies (SIGKILL, OOM), git dies with it rather than finish a
+	 * push nobody will report: the client saw a failure, so must the
+	 * repository. The spawning thread always outlives the child. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)	/* it died before prctl took effect */
+		_exit(127);
 	/* Keep the error pipe as fd 3, CLOEXEC so that exec closes it. */
 	if (report != 3) {
 		if (dup2(report, 3) < 0)
@@ -142,6 +150,7 @@ int gitproc_start(struct gitproc *p, int64_t total_ms, int64_t wait_ms)
 	struct strvec argv = STRVEC_INIT, envp = STRVEC_INIT;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	int ret = ERR_INTERNAL, child_errno = 0;
+	pid_t parent;
 	ssize_t n;
 
 	if (p->invalid_arg)
@@ -160,11 +169,12 @@ int gitproc_start(struct gitproc *p, int64_t total_ms, int64_t wait_ms)
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) ||
 	    pipe2(rep, O_CLOEXEC))
 		goto out;
+	parent = getpid();
 	p->pid = fork();
 	if (p->pid < 0)
 		goto out;
 	if (p->pid == 0)
-		child_exec(in[0], out[1], err[1], rep[1], argv.v, envp.v);
+		child_exec(parent, in[0], out[1], err[1], rep[1], argv.v, envp.v);
 	close(rep[1]);
 	rep[1] = -1;
 	/* The report pipe closes on exec: EOF means git is running. */

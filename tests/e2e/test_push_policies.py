@@ -129,3 +129,21 @@ def test_hooks_are_not_writable_through_the_repository(kura, proj, work):
     git(work, "push", "-q", url, "HEAD:refs/heads/hooktest")
     import os
     assert not os.path.exists("/tmp/kura-hook-ran")
+
+
+def test_push_refused_while_hooks_are_missing(fresh_kura, tmp_path):
+    """git runs no hook it cannot find, so kura refuses pushes rather than
+    let one through without its protected-branch check."""
+    k = fresh_kura
+    k.create_user("nh")
+    k.create_project("nh/p", "private")
+    tok = k.create_token("nh", "api")
+    hook = k.data_dir / "git" / "hooks" / "pre-receive"
+    target = hook.resolve()
+    hook.unlink()
+    src = make_repo(tmp_path / "s", {"a": "1\n"})
+    r = git(src, "push", k.git_url("nh/p", "nh", tok), "main", check=False)
+    assert r.returncode != 0 and "503" in r.stderr
+    assert git(src, "ls-remote", k.git_url("nh/p", "nh", tok)).stdout == ""
+    hook.symlink_to(target)
+    git(src, "push", "-q", k.git_url("nh/p", "nh", tok), "main")
