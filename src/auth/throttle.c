@@ -60,10 +60,16 @@ int throttle_fail(struct db *db, const char *address, const char *login)
 int throttle_clear(struct db *db, const char *address, const char *login)
 {
 	struct buf key = BUF_INIT;
+	struct db_stmt *st = NULL;
 	int ret;
 
 	throttle_key(&key, address, login);
-	ret = db_execp(db, "DELETE FROM auth_failures WHERE key = $1", "s", key.ptr);
+	/* Every successful sign-in and Git request ends here: read first, so
+	 * the common case (no failures on record) writes nothing. */
+	ret = db_queryp(db, &st, "SELECT 1 FROM auth_failures WHERE key = $1", "s", key.ptr);
+	db_stmt_free(st);
+	if (ret > 0)
+		ret = db_execp(db, "DELETE FROM auth_failures WHERE key = $1", "s", key.ptr);
 	buf_release(&key);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
