@@ -2,6 +2,7 @@
 #include "app.h"
 #include "cli/cli.h"
 #include "hooks/hook.h"
+#include "import/remote.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@ static void usage(FILE *out)
 	fputs("usage: kura serve [--config FILE]\n"
 	      "       kura migrate [--config FILE]\n"
 	      "       kura admin <command> [options]   (kura admin help)\n"
+	      "       kura import --url URL --namespace GROUP/PATH | --from-file repos.csv\n"
 	      "       kura healthcheck [--config FILE]   (exit 0 when the local server is ready)\n"
 	      "       kura version\n", out);
 }
@@ -25,6 +27,9 @@ int main(int argc, char **argv)
 
 	/* git runs DATA/git/hooks/pre-receive, a link to this binary. */
 	base = base ? base + 1 : argv[0];
+	/* git runs this binary as GIT_ASKPASS for import and mirror credentials. */
+	if (remote_is_askpass())
+		return remote_askpass_main(argc, argv);
 	if (hook_is_hook_name(base))
 		return hook_main(base);
 	if (argc < 2) {
@@ -41,7 +46,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "healthcheck"))
 		return cli_healthcheck(argc > 3 && !strcmp(argv[2], "--config") ? argv[3] : NULL);
-	if (strcmp(argv[1], "serve") && strcmp(argv[1], "migrate") && strcmp(argv[1], "admin")) {
+	if (strcmp(argv[1], "serve") && strcmp(argv[1], "migrate") && strcmp(argv[1], "admin") &&
+	    strcmp(argv[1], "import")) {
 		fprintf(stderr, "kura: unknown command '%.64s' (kura help lists them)\n", argv[1]);
 		return EXIT_USAGE;
 	}
@@ -52,7 +58,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "admin") && (argc <= i || !strcmp(argv[i], "help"))) {
 		return cli_admin(NULL, argc - i, argv + i);
 	}
-	if (strcmp(argv[1], "admin") && argc > i) {
+	if (strcmp(argv[1], "admin") && strcmp(argv[1], "import") && argc > i) {
 		fprintf(stderr, "kura: unexpected argument '%s'\n", argv[i]);
 		return EXIT_USAGE;
 	}
@@ -63,6 +69,8 @@ int main(int argc, char **argv)
 		ret = cli_serve(&app);
 	else if (!strcmp(argv[1], "admin"))
 		ret = cli_admin(&app, argc - i, argv + i);
+	else if (!strcmp(argv[1], "import"))
+		ret = cli_import(&app, argc - i, argv + i);
 	else
 		printf("kura: database is at the latest schema version\n");
 	cli_app_close(&app);

@@ -44,6 +44,7 @@ static const struct api_endpoint *const tables[] = {
 	api_repo_compare_endpoints,
 	api_repo_archive_endpoints,
 	api_hook_endpoints,
+	api_mirror_endpoints,
 	NULL,
 };
 

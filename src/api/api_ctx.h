@@ -133,6 +133,19 @@ json_t *api_group_json(struct api_ctx *c, const struct namespace *ns);
  * caller's access level, for permissions. */
 json_t *api_project_json(struct api_ctx *c, const struct project *p, int level, int simple);
 
+/* --- imports and mirrors (api_mirrors.c) ---------------------------------- */
+struct api_import;
+/* POST /projects' import_url, import_url_user, import_url_password, mirror
+ * and mirror_interval: *out NULL when there is no import_url; ERR_INVALID
+ * after answering 400 (a malformed or refused URL). */
+int api_import_parse(struct api_ctx *c, struct api_import **out);
+/* Records the import of the new project and queues its first fetch. */
+int api_import_start(struct api_ctx *c, struct api_import *imp, int64_t project_id,
+		     struct buf *err);
+void api_import_free(struct api_import *imp);
+/* import_status, import_error, import_url (masked) and mirror. */
+void api_project_add_import(struct api_ctx *c, json_t *o, const struct project *p);
+
 /* --- shared list answers ------------------------------------------------- */
 struct project_filter;
 /* Reads GitLab's project list parameters into f (which the caller seeded
@@ -160,5 +173,6 @@ extern const struct api_endpoint api_repo_commit_endpoints[];
 extern const struct api_endpoint api_repo_compare_endpoints[];
 extern const struct api_endpoint api_repo_archive_endpoints[];
 extern const struct api_endpoint api_hook_endpoints[];
+extern const struct api_endpoint api_mirror_endpoints[];
 
 #endif

@@ -264,6 +264,7 @@ json_t *api_project_json(struct api_ctx *c, const struct project *p, int level, 
 		if (owner)
 			json_object_set_new(o, "owner", owner);
 		project_add_details(c, o, p, level, web.ptr);
+		api_project_add_import(c, o, p);
 	}
 	buf_release(&full);
 	buf_release(&web);

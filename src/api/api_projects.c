@@ -151,6 +151,7 @@ static void projects_create(struct api_ctx *c)
 	struct buf err = BUF_INIT_MAX(512);
 	struct namespace *ns = NULL;
 	struct project *p = NULL;
+	struct api_import *imp = NULL;
 	int64_t id = 0;
 	int readme = 0, ret;
 
@@ -164,11 +165,17 @@ static void projects_create(struct api_ctx *c)
 		api_error(c, 400, "name, path are missing, at least one parameter must be provided");
 		goto out;
 	}
-	if (create_namespace(c, &ns) < 0)
+	/* import_url is vetted before anything is created. */
+	if (api_import_parse(c, &imp) < 0 || create_namespace(c, &ns) < 0)
 		goto out;
 	req.namespace_id = ns->id;
 	req.creator_id = api_user_id(c);
 	ret = project_create_owned(c->db, &req, ns, &id, &err);
+	if (ret == 0 && imp) {
+		ret = api_import_start(c, imp, id, &err);
+		if (ret < 0)
+			(void)project_delete(c->db, id);
+	}
 	/* The README commit goes through the same write path as any other. */
 	if (ret == 0 && readme)
 		ret = api_repo_init_readme(c, id);
@@ -179,6 +186,7 @@ static void projects_create(struct api_ctx *c)
 	else
 		api_json(c, 201, api_project_json(c, p, ACCESS_OWNER, 0));
 out:
+	api_import_free(imp);
 	namespace_free(ns);
 	project_free(p);
 	buf_release(&err);

@@ -15,6 +15,8 @@ void cli_app_close(struct app *app);
 
 int cli_serve(struct app *app);
 int cli_admin(struct app *app, int argc, char **argv);
+/* kura import: repositories from URLs (see cli/import.c). */
+int cli_import(struct app *app, int argc, char **argv);
 /* 0 when the local server answers /-/readiness with 200, else 1. */
 int cli_healthcheck(const char *config_file);
 

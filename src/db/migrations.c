@@ -236,6 +236,37 @@ static const struct migration migrations[] = {
 	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
 	  " created_at BIGINT NOT NULL);"
 	  "CREATE INDEX project_bots_project ON project_bots (project_id);" },
+	{ 7, "imports, pull mirrors and push mirrors",
+	  "CREATE TABLE project_mirrors ("		/* imported from a URL; mirror: pull mirror */
+	  " project_id BIGINT PRIMARY KEY REFERENCES projects (id) ON DELETE CASCADE,"
+	  " url TEXT NOT NULL,"				/* without userinfo */
+	  " credentials TEXT,"				/* secretbox-sealed, never returned */
+	  " mirror INTEGER NOT NULL DEFAULT 0,"
+	  " interval_ms BIGINT NOT NULL,"
+	  " import_status TEXT NOT NULL,"		/* none scheduled started finished failed */
+	  " import_error TEXT,"
+	  " sched_seq BIGINT NOT NULL DEFAULT 0,"	/* the live chain of scheduled updates */
+	  " last_update_started_at BIGINT,"
+	  " last_update_at BIGINT,"
+	  " last_successful_update_at BIGINT,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE TABLE remote_mirrors ("		/* push mirrors, GitLab's remote mirrors */
+	  " id @PK@,"
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " url TEXT NOT NULL,"
+	  " credentials TEXT,"
+	  " enabled INTEGER NOT NULL DEFAULT 1,"
+	  " only_protected_branches INTEGER NOT NULL DEFAULT 0,"
+	  " keep_divergent_refs INTEGER NOT NULL DEFAULT 0,"
+	  " interval_ms BIGINT NOT NULL,"
+	  " update_status TEXT NOT NULL DEFAULT 'none',"
+	  " last_error TEXT,"
+	  " sched_seq BIGINT NOT NULL DEFAULT 0,"
+	  " last_update_started_at BIGINT,"
+	  " last_update_at BIGINT,"
+	  " last_successful_update_at BIGINT,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX remote_mirrors_project ON remote_mirrors (project_id);" },
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "git/repo_store.h"
+#include "import/import.h"
 #include "jobs/queue.h"
 #include "model/project.h"
 #include "model/protected_branch.h"
@@ -120,6 +121,9 @@ int hook_post_receive(struct db *db, const struct project *p, const struct princ
 		if (ret == 0)
 			ret = enqueue_push_job(db, p, user_id, &u[i], event_id);
 	}
+	/* Push mirrors follow every push: one job per mirror, seconds later. */
+	if (ret == 0)
+		ret = mirror_enqueue_pushes(db, p->id);
 	if (ret == 0)
 		ret = project_touch_activity(db, p->id);
 	if (ret == 0) {

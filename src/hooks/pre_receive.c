@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "git/repo_store.h"
 #include "model/member.h"
+#include "model/mirror.h"
 #include "model/project.h"
 #include "model/protected_branch.h"
 #include "model/push_event.h"
@@ -70,6 +71,12 @@ int hook_pre_receive(struct db *db, const struct project *p, const struct princi
 
 	if (!who->user) {
 		buf_addstr(reason, "kura: You are not allowed to push code to this project.");
+		return ERR_DENIED;
+	}
+	/* A pull mirror's refs come from its upstream only. */
+	if (project_mirror_is_pull(db, p->id) != 0) {
+		buf_addstr(reason, "kura: This project is a pull mirror: push to its upstream "
+			   "repository instead.");
 		return ERR_DENIED;
 	}
 	ret = member_project_level(db, p->id, p->namespace_id, who->user->id, &level);

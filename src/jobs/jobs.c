@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/xalloc.h"
+#include "import/import.h"
 
 #include <stdlib.h>
 
@@ -47,4 +48,7 @@ void jobs_register_all(void)
 {
 	queue_register("push", push_job_run);
 	queue_register("webhook", webhook_job_run);
+	queue_register("import", import_job_run);
+	queue_register("mirror_pull", mirror_pull_job_run);
+	queue_register("mirror_push", mirror_push_job_run);
 }

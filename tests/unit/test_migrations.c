@@ -304,6 +304,25 @@ static void check_v5(struct db *db)
 	db_stmt_free(st);
 }
 
+/* Version 6: a deploy token of project 30. */
+static void seed_v6(struct db *db)
+{
+	exec_ok(db, "INSERT INTO deploy_tokens (id, project_id, name, username, token_hash, scopes,"
+		    " created_at) VALUES (70, 30, 'ci', 'gitlab+deploy-token-70', 'beef',"
+		    " 'read_repository', 1600000000000)");
+}
+
+static void check_v6(struct db *db)
+{
+	struct db_stmt *st = NULL;
+
+	assert_int_equal(db_queryp(db, &st, "SELECT project_id, username FROM deploy_tokens"
+				   " WHERE token_hash = $1", "s", "beef"), 1);
+	assert_int_equal(db_col_int64(st, 0), 30);
+	assert_string_equal(db_col_text(st, 1), "gitlab+deploy-token-70");
+	db_stmt_free(st);
+}
+
 struct seed {
 	int version;
 	void (*seed)(struct db *db);
@@ -316,6 +335,7 @@ static const struct seed seeds[] = {
 	{ 3, seed_v3, check_v3 },
 	{ 4, seed_v4, check_v4 },
 	{ 5, seed_v5, check_v5 },
+	{ 6, seed_v6, check_v6 },
 };
 #define NSEEDS (sizeof(seeds) / sizeof(*seeds))
 
