@@ -106,21 +106,6 @@ static int query_one(const char *k, const char *v, void *ctx)
 	return 0;
 }
 
-static char *form_decode(const char *s, size_t n)
-{
-	struct buf raw = BUF_INIT, out = BUF_INIT;
-
-	for (size_t i = 0; i < n; i++)
-		buf_addch(&raw, s[i] == '+' ? ' ' : s[i]);
-	if (parse_percent_decode(&out, raw.ptr, raw.len) < 0) {
-		buf_release(&raw);
-		buf_release(&out);
-		return NULL;
-	}
-	buf_release(&raw);
-	return buf_detach(&out, NULL);
-}
-
 static int params_from_form(json_t *obj, const char *s, size_t len)
 {
 	const char *end = s + len;
@@ -131,8 +116,8 @@ static int params_from_form(json_t *obj, const char *s, size_t len)
 		size_t n = amp ? (size_t)(amp - s) : (size_t)(end - s);
 		const char *eq = memchr(s, '=', n);
 		size_t klen = eq ? (size_t)(eq - s) : n;
-		char *k = form_decode(s, klen);
-		char *v = eq ? form_decode(eq + 1, n - klen - 1) : xstrdup("");
+		char *k = parse_form_decode(s, klen);
+		char *v = eq ? parse_form_decode(eq + 1, n - klen - 1) : xstrdup("");
 		int ok = k && v && *k;
 
 		if (ok && ++count > LIMIT_FORM_PARAMS)

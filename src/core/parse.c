@@ -113,3 +113,26 @@ int parse_percent_decode(struct buf *out, const char *s, size_t n)
 	}
 	return buf_error(out);
 }
+
+char *parse_form_decode(const char *s, size_t n)
+{
+	struct buf out = BUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			buf_addch(&out, ' ');
+			continue;
+		}
+		/* One run of non-'+' bytes at a time through the percent decoder. */
+		size_t run = 0;
+
+		while (i + run < n && s[i + run] != '+')
+			run++;
+		if (parse_percent_decode(&out, s + i, run) < 0) {
+			buf_release(&out);
+			return NULL;
+		}
+		i += run - 1;
+	}
+	return buf_detach(&out, NULL);
+}

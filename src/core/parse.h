@@ -16,5 +16,9 @@ int parse_host_port(const char *s, char *host_out, size_t hsize, uint16_t *port_
  * malformed escapes with ERR_INVALID. */
 struct buf;
 int parse_percent_decode(struct buf *out, const char *s, size_t n);
+/* application/x-www-form-urlencoded (query strings, form bodies): '+' is a
+ * space, then percent escapes. A new string (free it), or NULL when an
+ * escape is malformed or decodes to NUL. */
+char *parse_form_decode(const char *s, size_t n);
 
 #endif

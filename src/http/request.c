@@ -52,22 +52,6 @@ char *http_keep(struct http_req *req, char *s)
 	return s;
 }
 
-/* Query strings use '+' for spaces (HTML forms); paths do not. */
-static char *query_decode(const char *s, size_t n)
-{
-	struct buf raw = BUF_INIT, out = BUF_INIT;
-
-	for (size_t i = 0; i < n; i++)
-		buf_addch(&raw, s[i] == '+' ? ' ' : s[i]);
-	if (parse_percent_decode(&out, raw.ptr, raw.len) < 0) {
-		buf_release(&raw);
-		buf_release(&out);
-		return NULL;
-	}
-	buf_release(&raw);
-	return buf_detach(&out, NULL);
-}
-
 static void query_parse(struct http_req *req)
 {
 	const char *p = req->raw_query;
@@ -77,8 +61,8 @@ static void query_parse(struct http_req *req)
 		size_t n = strcspn(p, "&");
 		const char *eq = memchr(p, '=', n);
 		size_t klen = eq ? (size_t)(eq - p) : n;
-		char *k = query_decode(p, klen);
-		char *v = eq ? query_decode(eq + 1, n - klen - 1) : xstrdup("");
+		char *k = parse_form_decode(p, klen);
+		char *v = eq ? parse_form_decode(eq + 1, n - klen - 1) : xstrdup("");
 
 		if (k && v && *k) {
 			req->query = xrealloc(req->query, (req->nquery + 1) * sizeof(*req->query));

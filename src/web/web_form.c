@@ -14,21 +14,6 @@
 
 #define WEB_COOKIE_VALUE_MAX 256
 
-/* application/x-www-form-urlencoded: '+' is a space, then percent escapes. */
-static char *form_decode(const char *s, size_t n)
-{
-	struct buf raw = BUF_INIT_MAX(LIMIT_FORM_BODY), out = BUF_INIT_MAX(LIMIT_FORM_BODY);
-	char *ret = NULL;
-
-	for (size_t i = 0; i < n; i++)
-		buf_addch(&raw, s[i] == '+' ? ' ' : s[i]);
-	if (parse_percent_decode(&out, raw.ptr, raw.len) == 0 && !buf_error(&out))
-		ret = buf_detach(&out, NULL);
-	buf_release(&raw);
-	buf_release(&out);
-	return ret;
-}
-
 int web_form_parse(struct web_ctx *c)
 {
 	struct buf *body = &c->req->body;
@@ -51,8 +36,8 @@ int web_form_parse(struct web_ctx *c)
 		if (n) {
 			if (c->nform >= WEB_FORM_FIELDS_MAX)
 				return ERR_INVALID;
-			k = form_decode(p, klen);
-			v = eq ? form_decode(eq + 1, n - klen - 1) : xstrdup("");
+			k = parse_form_decode(p, klen);
+			v = eq ? parse_form_decode(eq + 1, n - klen - 1) : xstrdup("");
 			if (!k || !v) {
 				free(k);
 				free(v);

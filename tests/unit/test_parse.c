@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/parse.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define UNTOUCHED 4242
@@ -274,6 +275,40 @@ static void test_parse_percent_decode_stops_at_n(void **state)
 	buf_release(&out);
 }
 
+static void test_parse_form_decode(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *out;	/* NULL: refused */
+	} rows[] = {
+		{ "", "" },
+		{ "a+b", "a b" },
+		{ "a%2Bb", "a+b" },
+		{ "%2F%2e%2E", "/.." },
+		{ "+++", "   " },
+		{ "x%20y+z", "x y z" },
+		{ "%", NULL },
+		{ "%4", NULL },
+		{ "%zz", NULL },
+		{ "a%00b", NULL },
+		{ "a+%0", NULL },
+		{ "%E2%82%AC", "\xe2\x82\xac" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		char *got = parse_form_decode(rows[i].in, strlen(rows[i].in));
+
+		if (!rows[i].out) {
+			assert_null(got);
+			continue;
+		}
+		assert_non_null(got);
+		assert_string_equal(got, rows[i].out);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_parse_percent_decode_raw_nul),
 		cmocka_unit_test(test_parse_percent_decode_respects_cap),
 		cmocka_unit_test(test_parse_percent_decode_stops_at_n),
+		cmocka_unit_test(test_parse_form_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
