@@ -273,3 +273,28 @@ def test_redirect_to_loopback_is_not_followed(hk, setup, receiver):
         assert not receiver.wait("/after-redirect", 1, timeout=1)
     finally:
         srv.shutdown()
+
+
+def test_failing_hook_is_disabled_temporarily(hk, setup, receiver, tmp_path):
+    """GitLab's rule: from the fourth consecutive failure a hook is disabled
+    for a while; deliveries wait instead of hammering the receiver."""
+    hook = add_hook(hk, setup, receiver.url("/broken"), push_events_branch_filter="broken")
+    with receiver.lock:
+        receiver.script["/broken"] = [500] * 50
+    src = make_repo(tmp_path / "w", {"x": "broken\n"})
+    git(src, "push", "-q", hk.git_url("ev/app", "hooker", setup), "HEAD:refs/heads/broken")
+    got = receiver.wait("/broken", 4, timeout=30)
+    assert len(got) >= 4
+    deadline = time.monotonic() + 5
+    state = None
+    while time.monotonic() < deadline:
+        state = api(hk, setup, "GET", f"/projects/ev%2Fapp/hooks/{hook['id']}").json()
+        if state["alert_status"] == "temporarily_disabled":
+            break
+        time.sleep(0.2)
+    assert state["alert_status"] == "temporarily_disabled" and state["disabled_until"]
+    seen = len(receiver.wait("/broken", 99, timeout=2))
+    assert seen == len(receiver.wait("/broken", 99, timeout=2)), "kept delivering while disabled"
+    # Editing the hook re-enables it, as on GitLab.
+    r = api(hk, setup, "PUT", f"/projects/ev%2Fapp/hooks/{hook['id']}", json={"push_events": True})
+    assert r.json()["alert_status"] == "executable"
