@@ -85,12 +85,13 @@ int api_import_parse(struct api_ctx *c, struct api_import **out)
 	int mirror = 0, ret;
 
 	*out = NULL;
+	/* The accessors answer 1 for present, 0 for absent. */
 	ret = api_param_str(c, "import_url", &url);
-	if (ret == 0 && url)
+	if (ret >= 0 && url)
 		ret = api_param_str(c, "import_url_user", &user);
-	if (ret == 0 && url)
+	if (ret >= 0 && url)
 		ret = api_param_str(c, "import_url_password", &password);
-	if (ret == 0)
+	if (ret >= 0)
 		ret = api_param_bool(c, "mirror", &mirror);
 	if (ret < 0 || !url)
 		return ret < 0 ? ret : 0;
