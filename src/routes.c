@@ -4,6 +4,7 @@
 #include "http/http.h"
 #include "api/api.h"
 #include "git/smart_http.h"
+#include "oauth/oauth.h"
 #include "ops/health.h"
 #include "ops/metrics.h"
 #include "web/web.h"
@@ -30,6 +31,7 @@ static void table_build(void)
 	n = add(n, metrics_routes, METRICS_ROUTE_COUNT);
 	n = add(n, api_routes, API_ROUTE_COUNT);
 	n = add(n, smart_http_routes, SMART_HTTP_ROUTE_COUNT);
+	n = add(n, oauth_routes, OAUTH_ROUTE_COUNT);
 	/* The web UI is the catch-all: it must stay last. */
 	n = add(n, web_routes, WEB_ROUTE_COUNT);
 	memset(&table[n], 0, sizeof(table[n]));

@@ -45,6 +45,7 @@ static const struct api_endpoint *const tables[] = {
 	api_repo_archive_endpoints,
 	api_hook_endpoints,
 	api_mirror_endpoints,
+	api_application_endpoints,
 	NULL,
 };
 
@@ -193,7 +194,13 @@ static int authenticate(struct api_ctx *c)
 
 static void respond_insufficient_scope(struct api_ctx *c, const char *scope)
 {
-	json_t *body = json_pack("{s:s, s:s, s:s}", "error", "insufficient_scope",
+	json_t *body;
+
+	if (c->who.oauth_token_id)
+		http_add_header(c->req, "WWW-Authenticate", "Bearer realm=\"Protected by OAuth 2.0\","
+				" error=\"insufficient_scope\", error_description=\"The request"
+				" requires higher privileges than provided by the access token.\"");
+	body = json_pack("{s:s, s:s, s:s}", "error", "insufficient_scope",
 				 "error_description", "The request requires higher privileges"
 				 " than provided by the access token.", "scope", scope);
 
@@ -261,7 +268,7 @@ static int authorize(struct api_ctx *c)
 	}
 	if (e->flags & API_READ_USER && !write)
 		need |= SCOPE_READ_USER;
-	if (c->who.token_id && !(c->who.scopes & need)) {
+	if ((c->who.token_id || c->who.oauth_token_id) && !(c->who.scopes & need)) {
 		respond_insufficient_scope(c, write ? "api" : "read_api");
 		return ERR_DENIED;
 	}
@@ -294,6 +301,51 @@ static void api_run(struct api_ctx *c)
 	c->db = NULL;
 }
 
+/* Query keys whose values never reach the log. */
+static int api_secret_key(const char *k, size_t n)
+{
+	static const char *const words[] = { "token", "secret", "password", "code", "sudo",
+					     "key", NULL };
+
+	for (int i = 0; words[i]; i++) {
+		size_t w = strlen(words[i]);
+
+		for (size_t j = 0; j + w <= n; j++)
+			if (!strncasecmp(k + j, words[i], w))
+				return 1;
+	}
+	return 0;
+}
+
+/* A request no endpoint answers: one line an operator can grep for
+ * (unmatched_route) to see what a client such as AWS CodeConnections asked
+ * for. Query values of secret-looking keys are replaced. */
+static void api_log_unmatched(struct http_req *req)
+{
+	struct buf q = BUF_INIT_MAX(2048);
+	const char *p = req->raw_query;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "&"), k = strcspn(p, "=");
+
+		if (k > n)
+			k = n;
+		if (q.len)
+			buf_addch(&q, '&');
+		if (k < n && api_secret_key(p, k)) {
+			buf_add(&q, p, k);
+			buf_addstr(&q, "=[FILTERED]");
+		} else {
+			buf_add(&q, p, n);
+		}
+		p += n;
+		p += *p == '&';
+	}
+	log_info("api", "unmatched_route method=%s path=\"%.512s\" query=\"%.1024s\"",
+		 http_method(req), http_path(req), buf_error(&q) ? "[TOO LONG]" : q.ptr);
+	buf_release(&q);
+}
+
 static int api_match(struct http_req *req)
 {
 	const char *p = http_path(req);
@@ -314,9 +366,10 @@ static void api_end(struct http_req *req)
 		return;
 	}
 	c.ep = endpoint_find(http_method(req), &ap, c.args, &path_known);
-	if (!c.ep)
+	if (!c.ep) {
+		api_log_unmatched(req);
 		api_error(&c, path_known ? 405 : 404, path_known ? "405 Not Allowed" : "404 Not Found");
-	else
+	} else
 		api_run(&c);
 	principal_release(&c.who);
 	json_decref(c.params);

@@ -174,5 +174,6 @@ extern const struct api_endpoint api_repo_compare_endpoints[];
 extern const struct api_endpoint api_repo_archive_endpoints[];
 extern const struct api_endpoint api_hook_endpoints[];
 extern const struct api_endpoint api_mirror_endpoints[];
+extern const struct api_endpoint api_application_endpoints[];
 
 #endif

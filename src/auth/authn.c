@@ -3,6 +3,8 @@
 #include "token.h"
 #include "core/err.h"
 #include "core/timeutil.h"
+#include "model/oauth_app.h"
+#include "model/oauth_token.h"
 #include "model/pat.h"
 #include "model/user.h"
 
@@ -14,6 +16,7 @@ void principal_release(struct principal *p)
 	p->user = NULL;
 	p->scopes = 0;
 	p->token_id = 0;
+	p->oauth_token_id = 0;
 }
 
 int principal_is_admin(const struct principal *p)
@@ -47,6 +50,34 @@ int authn_password(struct db *db, const char *login, const char *password,
 	return 0;
 }
 
+/* OAuth access tokens carry the scopes the user consented to and expire. */
+static int authn_oauth(struct db *db, const char *secret, struct principal *out)
+{
+	struct oauth_token *t = NULL;
+	struct user *u = NULL;
+	int ret;
+
+	ret = oauth_token_find_access(db, secret, &t);
+	if (ret == ERR_NOTFOUND)
+		return ERR_AUTH;
+	if (ret < 0)
+		return ret;
+	ret = oauth_token_is_active(t, time_now_ms()) ? user_find(db, t->user_id, &u) : ERR_AUTH;
+	if (ret == ERR_NOTFOUND || (ret == 0 && !user_is_active(u)))
+		ret = ERR_AUTH;
+	if (ret == 0) {
+		(void)oauth_token_touch(db, t->id);
+		out->user = u;
+		out->scopes = oauth_scopes_flags(t->scopes);
+		out->token_id = 0;
+		out->oauth_token_id = t->id;
+		u = NULL;
+	}
+	user_free(u);
+	oauth_token_free(t);
+	return ret;
+}
+
 int authn_token(struct db *db, const char *secret, struct principal *out)
 {
 	struct pat *t = NULL;
@@ -55,7 +86,7 @@ int authn_token(struct db *db, const char *secret, struct principal *out)
 
 	ret = pat_find_by_secret(db, secret, &t);
 	if (ret == ERR_NOTFOUND)
-		return ERR_AUTH;
+		return authn_oauth(db, secret, out);
 	if (ret < 0)
 		return ret;
 	ret = pat_is_active(t, time_now_ms()) ? user_find(db, t->user_id, &u) : ERR_AUTH;

@@ -9,10 +9,11 @@ struct user;
 struct principal {
 	struct user *user;	/* NULL: anonymous; owned */
 	unsigned scopes;	/* enum scope_flags; SCOPE_ALL for passwords */
-	int64_t token_id;	/* 0 unless a token authenticated */
+	int64_t token_id;	/* 0 unless a personal access token authenticated */
+	int64_t oauth_token_id;	/* 0 unless an OAuth access token authenticated */
 };
 
-#define PRINCIPAL_INIT { NULL, 0, 0 }
+#define PRINCIPAL_INIT { NULL, 0, 0, 0 }
 
 void principal_release(struct principal *p);
 int principal_is_admin(const struct principal *p);
@@ -21,8 +22,8 @@ int principal_is_admin(const struct principal *p);
  * user or a blocked one, in the same time for each. */
 int authn_password(struct db *db, const char *login, const char *password,
 		   struct principal *out);
-/* A personal access token secret. ERR_AUTH for unknown, revoked or expired
- * tokens and blocked owners. */
+/* A personal access token or OAuth access token secret. ERR_AUTH for
+ * unknown, revoked or expired tokens and blocked owners. */
 int authn_token(struct db *db, const char *secret, struct principal *out);
 /* HTTP Basic for Git clients: GitLab accepts a token as the password with
  * any username, else the account password. */

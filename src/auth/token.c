@@ -7,6 +7,7 @@
 
 static const char *const scope_names[] = {
 	"api", "read_api", "read_user", "read_repository", "write_repository", "sudo",
+	"admin_mode",
 };
 #define NSCOPES ((int)(sizeof(scope_names) / sizeof(scope_names[0])))
 
@@ -54,7 +55,7 @@ int scopes_parse(const char *list, unsigned *flags_out, struct buf *err)
 				buf_addstr(err, "scope '");
 				buf_add_quoted(err, p, n, 64);
 				buf_addstr(err, "' is not one of api, read_api, read_user, "
-					   "read_repository, write_repository, sudo");
+					   "read_repository, write_repository, sudo, admin_mode");
 			}
 			return ERR_INVALID;
 		}

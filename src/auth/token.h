@@ -17,7 +17,10 @@ enum scope_flags {
 	SCOPE_READ_REPOSITORY = 1 << 3,
 	SCOPE_WRITE_REPOSITORY = 1 << 4,
 	SCOPE_SUDO = 1 << 5,
-	SCOPE_ALL = (1 << 6) - 1,
+	/* Accepted and stored for GitLab compatibility (AWS asks admin tokens
+	 * for it); kura has no separate admin mode, so it grants nothing. */
+	SCOPE_ADMIN_MODE = 1 << 6,
+	SCOPE_ALL = (1 << 7) - 1,
 };
 
 void token_generate(struct buf *secret_out);
@@ -28,7 +31,7 @@ void token_hash(struct buf *out, const char *secret);
 int scopes_parse(const char *list, unsigned *flags_out, struct buf *err);
 /* Flags back to the comma-separated canonical list. */
 void scopes_format(struct buf *out, unsigned flags);
-/* The scope name at index i (0..5), NULL past the end. */
+/* The scope name at index i (0..6), NULL past the end. */
 const char *scope_name(int i);
 
 #endif

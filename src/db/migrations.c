@@ -267,6 +267,47 @@ static const struct migration migrations[] = {
 	  " last_successful_update_at BIGINT,"
 	  " created_at BIGINT NOT NULL);"
 	  "CREATE INDEX remote_mirrors_project ON remote_mirrors (project_id);" },
+	{ 8, "OAuth2 applications, authorization codes and tokens",
+	  "CREATE TABLE oauth_applications ("
+	  " id @PK@,"
+	  " uid TEXT NOT NULL UNIQUE,"			/* client_id */
+	  " secret_hash TEXT NOT NULL,"			/* SHA-256 of the client secret */
+	  " name TEXT NOT NULL,"
+	  " redirect_uri TEXT NOT NULL,"		/* one or more, whitespace-separated */
+	  " scopes TEXT NOT NULL,"			/* space-separated */
+	  " confidential INTEGER NOT NULL DEFAULT 1,"
+	  " owner_id BIGINT REFERENCES users (id) ON DELETE CASCADE,"	/* NULL: instance-wide */
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX oauth_applications_owner ON oauth_applications (owner_id);"
+	  "CREATE TABLE oauth_grants ("			/* authorization codes */
+	  " id @PK@,"
+	  " application_id BIGINT NOT NULL REFERENCES oauth_applications (id) ON DELETE CASCADE,"
+	  " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	  " code_hash TEXT NOT NULL UNIQUE,"
+	  " redirect_uri TEXT NOT NULL,"
+	  " scopes TEXT NOT NULL,"
+	  " code_challenge TEXT,"			/* PKCE */
+	  " code_challenge_method TEXT,"
+	  " expires_at BIGINT NOT NULL,"
+	  " used_at BIGINT,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX oauth_grants_expires ON oauth_grants (expires_at);"
+	  "CREATE TABLE oauth_access_tokens ("		/* an access token and its refresh token */
+	  " id @PK@,"
+	  " application_id BIGINT NOT NULL REFERENCES oauth_applications (id) ON DELETE CASCADE,"
+	  " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	  " grant_id BIGINT REFERENCES oauth_grants (id) ON DELETE SET NULL,"
+	  " token_hash TEXT NOT NULL UNIQUE,"
+	  " refresh_hash TEXT NOT NULL UNIQUE,"
+	  " scopes TEXT NOT NULL,"
+	  " created_at BIGINT NOT NULL,"
+	  " expires_at BIGINT NOT NULL,"		/* of the access token */
+	  " revoked_at BIGINT,"
+	  " revoke_reason TEXT,"			/* revoked refreshed superseded reused */
+	  " successor_id BIGINT,"			/* the pair a refresh produced */
+	  " last_used_at BIGINT);"
+	  "CREATE INDEX oauth_access_tokens_grant ON oauth_access_tokens (grant_id);"
+	  "CREATE INDEX oauth_access_tokens_user ON oauth_access_tokens (user_id);" },
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

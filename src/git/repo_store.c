@@ -23,7 +23,11 @@ static char *store_hooks;
 
 /* Server-wide git settings (SECURITY.md §11): flush objects and refs before
  * reporting success, check every pushed object, allow partial clone filters,
- * run only kura's hooks. */
+ * run only kura's hooks. Wants by a SHA reachable from a ref are allowed (CI
+ * systems such as CodeBuild fetch a commit by id); no ref is hidden, so that
+ * reveals nothing a clone would not, while unreachable objects (left by
+ * refused pushes or deleted branches) stay unfetchable: allowAnySHA1InWant
+ * remains off. */
 static const char gitconfig_template[] =
 	"[core]\n"
 	"\tfsync = objects,reference,derived-metadata\n"
@@ -41,6 +45,7 @@ static const char gitconfig_template[] =
 	"[uploadpack]\n"
 	"\tallowFilter = true\n"
 	"\tallowAnySHA1InWant = false\n"
+	"\tallowReachableSHA1InWant = true\n"
 	"[uploadarchive]\n"
 	"\tallowUnreachable = false\n"
 	"[protocol]\n"

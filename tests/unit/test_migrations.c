@@ -323,6 +323,25 @@ static void check_v6(struct db *db)
 	db_stmt_free(st);
 }
 
+/* Version 7: project 30 imported from a URL and pull-mirrored. */
+static void seed_v7(struct db *db)
+{
+	exec_ok(db, "INSERT INTO project_mirrors (project_id, url, mirror, interval_ms,"
+		    " import_status, created_at) VALUES (30, 'https://example.com/a.git', 1,"
+		    " 3600000, 'finished', 1600000000000)");
+}
+
+static void check_v7(struct db *db)
+{
+	struct db_stmt *st = NULL;
+
+	assert_int_equal(db_queryp(db, &st, "SELECT url, mirror FROM project_mirrors"
+				   " WHERE project_id = $1", "i", (int64_t)30), 1);
+	assert_string_equal(db_col_text(st, 0), "https://example.com/a.git");
+	assert_int_equal(db_col_int64(st, 1), 1);
+	db_stmt_free(st);
+}
+
 struct seed {
 	int version;
 	void (*seed)(struct db *db);
@@ -336,6 +355,7 @@ static const struct seed seeds[] = {
 	{ 4, seed_v4, check_v4 },
 	{ 5, seed_v5, check_v5 },
 	{ 6, seed_v6, check_v6 },
+	{ 7, seed_v7, check_v7 },
 };
 #define NSEEDS (sizeof(seeds) / sizeof(*seeds))
 

@@ -78,8 +78,10 @@ static void test_scopes_parse(void **state)
 		  "api,read_repository" },
 		{ "api, read_user", 0, SCOPE_API | SCOPE_READ_USER, "api,read_user" },
 		{ "api,api", 0, SCOPE_API, "api" },
-		{ "api,read_api,read_user,read_repository,write_repository,sudo", 0, SCOPE_ALL,
-		  "api,read_api,read_user,read_repository,write_repository,sudo" },
+		{ "api,read_api,read_user,read_repository,write_repository,sudo,admin_mode", 0,
+		  SCOPE_ALL, "api,read_api,read_user,read_repository,write_repository,sudo,"
+		  "admin_mode" },
+		{ "api,admin_mode", 0, SCOPE_API | SCOPE_ADMIN_MODE, "api,admin_mode" },
 		{ "", ERR_INVALID, 0, NULL },
 		{ ",", ERR_INVALID, 0, NULL },
 		{ " ", ERR_INVALID, 0, NULL },
@@ -155,7 +157,8 @@ static void test_scopes_round_trip_every_set(void **state)
 		buf_release(&s);
 	}
 	assert_string_equal(scope_name(0), "api");
-	assert_null(scope_name(6));
+	assert_string_equal(scope_name(6), "admin_mode");
+	assert_null(scope_name(7));
 	assert_null(scope_name(-1));
 }
 
