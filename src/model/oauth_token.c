@@ -307,6 +307,15 @@ static int refresh_grace(struct db *db, const struct refresh_row *r, int64_t now
 			" (revoke_reason IS NULL OR revoke_reason <> 'refreshed')", "i",
 			r->successor_id);
 	db_stmt_free(st);
+	/* Compare and swap on the successor: of two retries racing, one wins
+	 * and the other is refused, so one live pair remains. */
+	if (ret > 0) {
+		st = NULL;
+		ret = db_queryp(db, &st, "UPDATE oauth_access_tokens SET successor_id = NULL"
+				" WHERE id = $1 AND successor_id = $2 RETURNING id", "ii", r->t->id,
+				r->successor_id);
+		db_stmt_free(st);
+	}
 	if (ret <= 0)
 		return ret < 0 ? ret : ERR_NOTFOUND;
 	log_info("oauth", "refresh token reused within grace token_id=%lld",

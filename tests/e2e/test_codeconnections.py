@@ -7,6 +7,7 @@ build statuses, token refresh and revocation."""
 import io
 import json
 import subprocess
+import time
 import urllib.parse
 import zipfile
 
@@ -155,8 +156,15 @@ def test_aws_sequence(gk, receiver, tmp_path):
     assert "token" not in r.json()
     third = commit(src, {"src/feature.py": "x = 3\n"}, "third: add feature")
     git(src, "push", k.git_url("grp/sub/app", user="oauth2", secret=access), "HEAD:main")
-    got = receiver.wait("/aws")
-    assert len(got) == 1, got
+    # The first push's job may run after the hook exists and deliver too:
+    # hooks are matched when the job runs, as on GitLab. Pick this push's.
+    deadline = time.monotonic() + 10
+    while True:
+        got = [d for d in receiver.wait("/aws") if json.loads(d[2])["after"] == third]
+        if got or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert len(got) == 1, [(d[1], d[2][:300]) for d in receiver.wait("/aws")]
     _, headers, body, _ = got[0]
     assert headers["X-Gitlab-Event"] == "Push Hook"
     assert headers["X-Gitlab-Token"] == "aws-webhook-secret"

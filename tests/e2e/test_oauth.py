@@ -447,6 +447,20 @@ def test_refresh_rotates_and_grace_allows_one_retry(kura, app, alice):
         "invalid_scope"
 
 
+def test_concurrent_refreshes_leave_one_live_pair(kura, app, alice):
+    import concurrent.futures
+    t = exchange(kura, app, get_code(alice, app)).json()
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        rs = list(pool.map(lambda _: refresh(kura, app, t["refresh_token"]), range(4)))
+    assert all(r.status_code in (200, 400) for r in rs), [r.text for r in rs]
+    ok = [r.json() for r in rs if r.status_code == 200]
+    assert ok
+    live = [x for x in ok if requests.get(kura.url("/api/v4/user"),
+                                          headers=bearer(x["access_token"])).status_code == 200]
+    assert len(live) == 1
+    assert server_alive(kura)
+
+
 def test_refresh_belongs_to_its_client(kura, admin, app, alice):
     other = register_app(kura, admin)
     t = exchange(kura, app, get_code(alice, app)).json()
