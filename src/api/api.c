@@ -31,6 +31,7 @@ static const struct api_endpoint *const tables[] = {
 	api_commit_status_endpoints,
 	api_key_endpoints,
 	api_deploy_key_endpoints,
+	api_deploy_token_endpoints,
 	api_access_token_endpoints,
 	api_namespace_endpoints,
 	api_group_endpoints,

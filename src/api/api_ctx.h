@@ -160,6 +160,7 @@ extern const struct api_endpoint api_protected_branch_endpoints[];
 extern const struct api_endpoint api_commit_status_endpoints[];
 extern const struct api_endpoint api_key_endpoints[];
 extern const struct api_endpoint api_deploy_key_endpoints[];
+extern const struct api_endpoint api_deploy_token_endpoints[];
 extern const struct api_endpoint api_access_token_endpoints[];
 extern const struct api_endpoint api_group_endpoints[];
 extern const struct api_endpoint api_namespace_endpoints[];

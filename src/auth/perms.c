@@ -90,8 +90,13 @@ int perms_git_pull(struct db *db, const struct principal *who, const struct proj
 	const unsigned pull_scopes = SCOPE_API | SCOPE_READ_API | SCOPE_READ_REPOSITORY |
 				     SCOPE_WRITE_REPOSITORY;
 	int level = 0;
-	int ret = perms_project_level(db, who, p, &level);
+	int ret;
 
+	/* A deploy token was matched to this project when it authenticated
+	 * (authn_deploy_token): only its scopes decide. */
+	if (who->deploy_token_id)
+		return who->scopes & pull_scopes ? 0 : ERR_DENIED;
+	ret = perms_project_level(db, who, p, &level);
 	if (ret < 0)
 		return ret;
 	if (!perms_visible_at(who, p, level))
@@ -107,8 +112,11 @@ int perms_git_push(struct db *db, const struct principal *who, const struct proj
 {
 	const unsigned push_scopes = SCOPE_API | SCOPE_WRITE_REPOSITORY;
 	int level = 0;
-	int ret = perms_project_level(db, who, p, &level);
+	int ret;
 
+	if (who->deploy_token_id)
+		return who->scopes & SCOPE_WRITE_REPOSITORY && !p->archived ? 0 : ERR_DENIED;
+	ret = perms_project_level(db, who, p, &level);
 	if (ret < 0)
 		return ret;
 	if (!perms_visible_at(who, p, level))

@@ -1,4 +1,5 @@
 #include "push_rules.h"
+#include "token.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "model/member.h"
@@ -12,6 +13,14 @@ int push_rule_name_harmful(const char *ref)
 {
 	return strncmp(ref, "refs/", 5) || !strcmp(ref, "refs/heads/HEAD") ||
 	       !strncmp(ref, "refs/heads/refs/", 16) || strstr(ref, "/-");
+}
+
+int push_rule_deploy_token_level(unsigned scopes)
+{
+	/* GitLab gives a write_repository deploy token a Developer's push
+	 * rights: unprotected branches, and protected ones whose push level
+	 * admits Developers; never deletion of a protected branch. */
+	return scopes & SCOPE_WRITE_REPOSITORY ? ACCESS_DEVELOPER : ACCESS_NONE;
 }
 
 static int check_delete(int level, unsigned flags, const char *branch, struct buf *reason)

@@ -21,6 +21,10 @@ typedef int (*push_rule_ff_fn)(void *ctx, const char *old_id, const char *new_id
  * 1 when harmful. */
 int push_rule_name_harmful(const char *refname);
 
+/* The level a deploy token pushes with (scopes: enum scope_flags from
+ * authn_deploy_token): Developer for write_repository, else none. */
+int push_rule_deploy_token_level(unsigned scopes);
+
 /* Checks one update of refname (a full name) from old_id to new_id (40-hex,
  * 40 zeros for none) by a caller at level. 0, or ERR_DENIED with the reason
  * for the client appended to reason. */

@@ -105,7 +105,8 @@ static void respond_unauthorized(struct http_req *req)
 
 /* Credentials are optional (public reads); bad ones are always refused,
  * and repeated failures for one address and login are throttled. */
-static int smart_authenticate(struct http_req *req, struct db *db, struct principal *who)
+static int smart_authenticate(struct http_req *req, struct db *db, const struct project *p,
+			      struct principal *who)
 {
 	const char *login = NULL, *secret = NULL;
 	int ret = http_basic_auth(req, &login, &secret);
@@ -124,6 +125,9 @@ static int smart_authenticate(struct http_req *req, struct db *db, struct princi
 	}
 	if (ret == 0)
 		ret = authn_basic(db, login, secret, who);
+	/* GitLab's last resort: a deploy token of this project or its groups. */
+	if (ret == ERR_AUTH && p)
+		ret = authn_deploy_token(db, login, secret, p->id, p->namespace_id, who);
 	if (ret == ERR_AUTH) {
 		(void)throttle_fail(db, req->client_address, login);
 		log_info("git_http", "authentication failed login=\"%.64s\"", login);
@@ -135,7 +139,7 @@ static int smart_authenticate(struct http_req *req, struct db *db, struct princi
 		return ret;
 	}
 	(void)throttle_clear(db, req->client_address, login);
-	req->user_id = who->user->id;
+	req->user_id = who->user ? who->user->id : 0;
 	return 0;
 }
 
@@ -151,7 +155,7 @@ static int smart_authorize(struct http_req *req, struct db *db, const struct pri
 
 	if (ret == 0)
 		return 0;
-	if (!who->user && (ret == ERR_NOTFOUND || ret == ERR_DENIED))
+	if (!who->user && !who->deploy_token_id && (ret == ERR_NOTFOUND || ret == ERR_DENIED))
 		respond_unauthorized(req);
 	else if (ret == ERR_NOTFOUND)
 		respond_text(req, 404, "The project you were looking for could not be found or "
@@ -193,6 +197,8 @@ static int smart_spawn(struct http_req *req, struct smart_rpc *rpc, const struct
 		gitproc_env(&rpc->proc, "KURA_HOOK_PROJECT_ID", id);
 		snprintf(id, sizeof(id), "%lld", (long long)(who->user ? who->user->id : 0));
 		gitproc_env(&rpc->proc, "KURA_HOOK_USER_ID", id);
+		snprintf(id, sizeof(id), "%lld", (long long)who->deploy_token_id);
+		gitproc_env(&rpc->proc, "KURA_HOOK_DEPLOY_TOKEN_ID", id);
 		gitproc_env(&rpc->proc, "KURA_HOOK_PROTOCOL", "http");
 		gitproc_env(&rpc->proc, "KURA_HOOK_DATABASE_URL", rpc->app->cfg.database_url);
 		gitproc_env(&rpc->proc, "KURA_HOOK_DATA_DIR", rpc->app->cfg.data_dir);
@@ -256,13 +262,14 @@ static void smart_begin_service(struct http_req *req, enum smart_service svc, in
 		respond_text(req, 503, "Service unavailable, retry later\n");
 		goto out;
 	}
-	if (smart_authenticate(req, db, &who) < 0)
-		goto out;
 	ret = project_find_by_full_path(db, full.ptr, &p);
 	if (ret < 0 && ret != ERR_NOTFOUND) {
 		respond_text(req, http_status_for(ret), "Service unavailable, retry later\n");
 		goto out;
 	}
+	/* The project first: a deploy token is only valid for its own. */
+	if (smart_authenticate(req, db, p, &who) < 0)
+		goto out;
 	if (smart_authorize(req, db, &who, p, svc) < 0)
 		goto out;
 	rpc = xcalloc(1, sizeof(*rpc));

@@ -75,16 +75,27 @@ static int hook_run(const char *name, struct db *db, struct ref_update *u, size_
 	struct project *p = NULL;
 	struct buf reason = BUF_INIT_MAX(4096);
 	int64_t project_id = env_id("KURA_HOOK_PROJECT_ID"), user_id = env_id("KURA_HOOK_USER_ID");
+
+	int64_t deploy_token_id = env_id("KURA_HOOK_DEPLOY_TOKEN_ID");
 	int ret;
 
 	ret = project_find(db, project_id, &p);
 	if (ret == 0 && user_id)
 		ret = user_find(db, user_id, &who.user);
+	/* A deploy token is checked again before the refs move: it may have
+	 * been revoked since. Events after the push record no user. */
+	if (ret == 0 && deploy_token_id && !strcmp(name, "pre-receive"))
+		ret = authn_deploy_token_id(db, deploy_token_id, p->id, p->namespace_id, &who);
+	if (ret == ERR_AUTH) {
+		fprintf(stderr, "kura: You are not allowed to push code to this project.\n");
+		goto out;
+	}
 	if (ret < 0) {
 		fprintf(stderr, "kura: this push cannot be checked right now; try again\n");
 		goto out;
 	}
-	who.scopes = ~0u;
+	if (!deploy_token_id)
+		who.scopes = ~0u;
 	if (!strcmp(name, "pre-receive")) {
 		ret = hook_pre_receive(db, p, &who, u, n, &reason);
 		if (ret < 0)

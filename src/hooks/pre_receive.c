@@ -67,9 +67,9 @@ int hook_pre_receive(struct db *db, const struct project *p, const struct princi
 	struct protected_branch_list rules = { NULL, 0 };
 	git_repository *repo = NULL;
 	struct buf path = BUF_INIT;
-	int level = 0, ret;
+	int level = 0, ret = 0;
 
-	if (!who->user) {
+	if (!who->user && !(who->deploy_token_id && push_rule_deploy_token_level(who->scopes))) {
 		buf_addstr(reason, "kura: You are not allowed to push code to this project.");
 		return ERR_DENIED;
 	}
@@ -79,8 +79,11 @@ int hook_pre_receive(struct db *db, const struct project *p, const struct princi
 			   "repository instead.");
 		return ERR_DENIED;
 	}
-	ret = member_project_level(db, p->id, p->namespace_id, who->user->id, &level);
-	if (ret == 0 && who->user->is_admin)
+	if (who->deploy_token_id)
+		level = push_rule_deploy_token_level(who->scopes);
+	else
+		ret = member_project_level(db, p->id, p->namespace_id, who->user->id, &level);
+	if (ret == 0 && who->user && who->user->is_admin)
 		level = ACCESS_OWNER;
 	if (ret == 0)
 		ret = protected_branch_list(db, p->id, &rules);
