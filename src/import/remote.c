@@ -85,6 +85,8 @@ static void url_bits_release(struct url_bits *b)
 
 static int url_split(CURLU *h, const char *url, struct url_bits *b, struct buf *err)
 {
+	CURLUcode rc;
+
 	if (curl_url_set(h, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_SCHEME, &b->scheme, 0) != CURLUE_OK) {
 		buf_addstr(err, "The import URL is not a valid absolute http or https URL.");
@@ -109,8 +111,14 @@ static int url_split(CURLU *h, const char *url, struct url_bits *b, struct buf *
 		buf_addstr(err, "The import URL is not a valid absolute http or https URL.");
 		return ERR_INVALID;
 	}
-	(void)curl_url_get(h, CURLUPART_USER, &b->user, CURLU_URLDECODE);
-	(void)curl_url_get(h, CURLUPART_PASSWORD, &b->password, CURLU_URLDECODE);
+	/* A userinfo that does not decode cleanly is refused, not dropped. */
+	rc = curl_url_get(h, CURLUPART_USER, &b->user, CURLU_URLDECODE);
+	if (rc == CURLUE_OK || rc == CURLUE_NO_USER)
+		rc = curl_url_get(h, CURLUPART_PASSWORD, &b->password, CURLU_URLDECODE);
+	if (rc != CURLUE_OK && rc != CURLUE_NO_USER && rc != CURLUE_NO_PASSWORD) {
+		buf_addstr(err, "The import URL's credentials are malformed.");
+		return ERR_INVALID;
+	}
 	return 0;
 }
 
