@@ -1,11 +1,13 @@
 /* kura: the command line. */
 #include "app.h"
 #include "cli/cli.h"
+#include "core/log.h"
 #include "hooks/hook.h"
 #include "import/remote.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *out)
 {
@@ -36,6 +38,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* Only the server's stdout is a log stream; a command's stdout is its
+	 * answer (create-token prints the token and nothing else). */
+	if (strcmp(argv[1], "serve"))
+		log_set_fd(STDERR_FILENO);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("kura %s\n", KURA_VERSION);
 		return 0;

@@ -59,6 +59,17 @@ static ssize_t archive_stream_read(void *ctx, char *out, size_t max)
 }
 
 /* The suffix of the last path segment: "archive.tar.gz" → "tar.gz". */
+/* What GitLab sends (Workhorse sets these; CodeConnections expects zip). */
+static const char *archive_content_type(enum repo_archive_format fmt)
+{
+	switch (fmt) {
+	case REPO_ARCHIVE_ZIP: return "application/zip";
+	case REPO_ARCHIVE_TAR_GZ: return "application/gzip";
+	case REPO_ARCHIVE_TAR_BZ2: return "application/x-bzip2";
+	default: return "application/x-tar";
+	}
+}
+
 static const char *format_suffix(const struct api_ctx *c)
 {
 	const char *path = http_path(c->req);
@@ -172,7 +183,7 @@ static void archive(struct api_ctx *c)
 	disposition(&disp, prefix.ptr, suffix);
 	http_add_header(c->req, "Content-Disposition", disp.ptr);
 	http_add_header(c->req, "Content-Transfer-Encoding", "binary");
-	http_respond_stream(c->req, 200, "application/octet-stream", archive_stream_read,
+	http_respond_stream(c->req, 200, archive_content_type(fmt), archive_stream_read,
 			    archive_stream_free, s);
 	s = NULL;	/* the stream owns it */
 out:

@@ -8,9 +8,15 @@
 #include <unistd.h>
 
 static enum log_level log_threshold = LOG_INFO;
+static int log_fd = STDOUT_FILENO;
 static _Thread_local char log_rid[64];
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+void log_set_fd(int fd)
+{
+	log_fd = fd;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -47,7 +53,7 @@ void log_write_line(const char *json, size_t len)
 {
 	/* One write per line keeps lines whole when threads log at once. */
 	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, json, len);
+		ssize_t n = write(log_fd, json, len);
 
 		if (n <= 0)
 			return;

@@ -8,6 +8,9 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
+/* Where lines go: stdout for the server (its log stream); command-line tools
+ * send them to stderr, keeping stdout for their answer (a token, a list). */
+void log_set_fd(int fd);
 /* 0, or ERR_INVALID for a name other than debug|info|warn|error. */
 int log_level_parse(const char *name, enum log_level *out);
 /* The request id attached to lines logged from this thread (NULL clears). */
