@@ -256,6 +256,32 @@ int repo_store_create(int64_t project_id, const char *default_branch)
 	return ret;
 }
 
+int repo_store_set_head(int64_t project_id, const char *branch)
+{
+	git_repository *repo = NULL;
+	git_reference *ref = NULL;
+	struct buf path = BUF_INIT, name = BUF_INIT;
+	int ret;
+
+	repo_store_path(&path, project_id);
+	buf_addf(&name, "refs/heads/%s", branch);
+	ret = git_repository_open_bare(&repo, path.ptr) < 0 ? ERR_UNAVAILABLE : 0;
+	if (ret == 0 && git_reference_name_is_valid(&(int){ 0 }, name.ptr) < 0)
+		ret = ERR_INVALID;
+	/* An empty repository may name any branch (its first push creates it);
+	 * otherwise the branch must exist, or clones would get no checkout. */
+	if (ret == 0 && !git_repository_is_empty(repo) &&
+	    git_reference_lookup(&ref, repo, name.ptr) < 0)
+		ret = ERR_NOTFOUND;
+	if (ret == 0 && git_repository_set_head(repo, name.ptr) < 0)
+		ret = ERR_INTERNAL;
+	git_reference_free(ref);
+	git_repository_free(repo);
+	buf_release(&path);
+	buf_release(&name);
+	return ret;
+}
+
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;

@@ -29,6 +29,9 @@ const char *repo_store_hooks_dir(void);
 void repo_store_path(struct buf *out, int64_t project_id);
 /* A bare repository whose HEAD names refs/heads/<default_branch>. */
 int repo_store_create(int64_t project_id, const char *default_branch);
+/* Points HEAD at refs/heads/<branch>: ERR_NOTFOUND when the repository has
+ * commits but not that branch. */
+int repo_store_set_head(int64_t project_id, const char *branch);
 /* Moves the repository to DATA/trash and deletes it from there. */
 int repo_store_remove(int64_t project_id);
 /* Checks the storage is writable (readiness). */

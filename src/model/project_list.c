@@ -203,6 +203,15 @@ int project_update(struct db *db, const struct project *p, const struct project_
 			       " default_branch = COALESCE($5, default_branch), updated_at = $6"
 			       " WHERE id = $7", "sssssii", u->name, u->path, u->description,
 			       u->visibility, u->default_branch, time_now_ms(), p->id);
+	/* The repository's HEAD is what clones check out: it follows the row,
+	 * and a branch that does not exist is refused before either changes. */
+	if (ret == 0 && u->default_branch) {
+		ret = repo_store_set_head(p->id, u->default_branch);
+		if (ret == ERR_NOTFOUND || ret == ERR_INVALID) {
+			buf_addstr(err, "default_branch does not exist in the repository");
+			ret = ERR_INVALID;
+		}
+	}
 	if (ret == ERR_EXISTS)
 		buf_addstr(err, "path has already been taken");
 	return db_tx_end(db, ret);
