@@ -4,6 +4,8 @@
 #include "auth/token.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "app.h"
+#include "jobs/notify.h"
 #include "core/parse.h"
 #include "core/timeutil.h"
 #include "model/pat.h"
@@ -184,6 +186,8 @@ static void tokens_create(struct api_ctx *c)
 		goto out;
 	}
 	ret = pat_create(c->db, u->id, name, scopes, expires_at, &secret, &id, &err);
+	if (ret == 0)
+		(void)notify_pat_created(c->db, &c->app->cfg, id);
 	if (ret == 0)
 		ret = pat_find(c->db, id, &t);
 	if (ret < 0) {

@@ -3,6 +3,8 @@
 #include "api_ctx.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "app.h"
+#include "jobs/notify.h"
 #include "model/project_list.h"
 #include "model/user.h"
 #include "model/user_admin.h"
@@ -100,6 +102,8 @@ static void users_create(struct api_ctx *c)
 	}
 	req.is_admin = admin;
 	ret = user_create(c->db, &req, &id, &err);
+	if (ret == 0)	/* welcome, with a set-password link when it has none */
+		(void)notify_user_created(c->db, &c->app->cfg, id);
 	if (ret == 0)
 		ret = user_find(c->db, id, &u);
 	if (ret < 0)

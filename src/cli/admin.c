@@ -9,9 +9,11 @@
 #include "core/timeutil.h"
 #include "db/db.h"
 #include "git/repo_store.h"
+#include "jobs/notify.h"
 #include "core/parse.h"
 #include "model/member.h"
 #include "model/namespace.h"
+#include "model/password_reset.h"
 #include "model/pat.h"
 #include "model/project.h"
 #include "model/user.h"
@@ -30,6 +32,9 @@ struct admin_opts {
 	int admin, password_stdin;
 	const char *positional;
 };
+
+/* For the commands that mail (the serve process's workers send it). */
+static const struct config *admin_cfg;
 
 /* One line on stderr, whatever the arguments echoed into it hold. */
 __attribute__((format(printf, 1, 2)))
@@ -148,6 +153,8 @@ static int cmd_create_user(struct db *db, const struct admin_opts *o)
 	ret = user_create(db, &req, &id, &err);
 	if (ret == 0)
 		printf("created user %s id=%lld\n", o->username, (long long)id);
+	if (ret == 0)	/* welcome, with a set-password link without --password-stdin */
+		(void)notify_user_created(db, admin_cfg, id);
 	sodium_memzero(pw.ptr, pw.len);
 	buf_release(&pw);
 	ret = report(ret, &err, "create-user");
@@ -188,6 +195,28 @@ static int cmd_reset_password(struct db *db, const struct admin_opts *o)
 	return ret;
 }
 
+/* Mails the user a reset link, as the sign-in page's form does. */
+static int cmd_send_password_reset(struct db *db, const struct admin_opts *o)
+{
+	struct user *u = NULL;
+	int ret;
+
+	if (!notify_enabled(admin_cfg))
+		return fail("%s", "mail is off: set smtp_url (KURA_SMTP_URL) to send mail");
+	if (find_user(db, o->positional, &u) < 0)
+		return EXIT_USAGE;
+	ret = notify_password_reset(db, admin_cfg, u);
+	if (ret == 0)
+		printf("password reset link for %s queued to %s\n", u->username, u->email);
+	else if (ret == ERR_BUSY)
+		fail("%s was sent %d links in the last hour; try again later", u->username,
+		     PASSWORD_RESET_PER_HOUR);
+	else
+		fprintf(stderr, "kura: send-password-reset: %s\n", err_name(ret));
+	user_free(u);
+	return ret == 0 ? 0 : ret == ERR_BUSY ? EXIT_USAGE : 1;
+}
+
 static int cmd_create_token(struct db *db, const struct admin_opts *o)
 {
 	struct buf secret = BUF_INIT, err = BUF_INIT;
@@ -210,6 +239,8 @@ static int cmd_create_token(struct db *db, const struct admin_opts *o)
 	ret = pat_create(db, u->id, o->name, scopes, expires, &secret, &id, &err);
 	if (ret == 0)
 		printf("%s\n", secret.ptr);
+	if (ret == 0)
+		(void)notify_pat_created(db, admin_cfg, id);
 	sodium_memzero(secret.ptr, secret.len);
 	buf_release(&secret);
 	user_free(u);
@@ -338,6 +369,7 @@ static void admin_usage(FILE *out)
 	fputs("usage: kura admin create-user --username U --email E [--name N] [--admin]"
 	      " [--password-stdin]\n"
 	      "       kura admin reset-password U          (new password on stdin)\n"
+	      "       kura admin send-password-reset U     (mails a reset link)\n"
 	      "       kura admin create-token --username U --name N --scopes api[,read_repository…]"
 	      " [--expires YYYY-MM-DD]\n"
 	      "       kura admin block-user U | unblock-user U | list-users\n"
@@ -349,8 +381,8 @@ static void admin_usage(FILE *out)
 }
 
 static const char *const commands[] = {
-	"create-user", "reset-password", "create-token", "block-user", "unblock-user",
-	"list-users", "create-group", "create-project", "add-member",
+	"create-user", "reset-password", "send-password-reset", "create-token", "block-user",
+	"unblock-user", "list-users", "create-group", "create-project", "add-member",
 };
 
 int cli_admin(struct app *app, int argc, char **argv)
@@ -373,6 +405,7 @@ int cli_admin(struct app *app, int argc, char **argv)
 	ret = parse_opts(argc, argv, &o);
 	if (ret)
 		return ret;
+	admin_cfg = &app->cfg;
 	db = db_get(app->pool);
 	if (!db)
 		return 1;
@@ -380,6 +413,8 @@ int cli_admin(struct app *app, int argc, char **argv)
 		ret = cmd_create_user(db, &o);
 	else if (!strcmp(cmd, "reset-password"))
 		ret = cmd_reset_password(db, &o);
+	else if (!strcmp(cmd, "send-password-reset"))
+		ret = cmd_send_password_reset(db, &o);
 	else if (!strcmp(cmd, "create-token"))
 		ret = cmd_create_token(db, &o);
 	else if (!strcmp(cmd, "block-user"))

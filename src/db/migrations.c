@@ -308,6 +308,31 @@ static const struct migration migrations[] = {
 	  " last_used_at BIGINT);"
 	  "CREATE INDEX oauth_access_tokens_grant ON oauth_access_tokens (grant_id);"
 	  "CREATE INDEX oauth_access_tokens_user ON oauth_access_tokens (user_id);" },
+	{ 9, "password reset tokens, project integrations, token expiry notices",
+	  "CREATE TABLE password_resets ("
+	  " id @PK@,"
+	  " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	  " token_hash TEXT NOT NULL UNIQUE,"		/* SHA-256 of the mailed secret */
+	  " password_stamp TEXT NOT NULL,"		/* digest of the password hash at issue */
+	  " created_at BIGINT NOT NULL,"
+	  " expires_at BIGINT NOT NULL,"
+	  " used_at BIGINT);"
+	  "CREATE INDEX password_resets_user ON password_resets (user_id, created_at);"
+	  "CREATE TABLE project_integrations ("
+	  " id @PK@,"
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " kind TEXT NOT NULL,"			/* emails_on_push */
+	  " active INTEGER NOT NULL DEFAULT 1,"
+	  " properties TEXT NOT NULL,"			/* JSON object */
+	  " created_at BIGINT NOT NULL,"
+	  " updated_at BIGINT NOT NULL);"
+	  "CREATE UNIQUE INDEX project_integrations_kind ON project_integrations (project_id, kind);"
+	  "CREATE TABLE pat_expiry_notices ("		/* one expiry mail per token */
+	  " token_id BIGINT PRIMARY KEY REFERENCES personal_access_tokens (id) ON DELETE CASCADE,"
+	  " sent_at BIGINT NOT NULL);"
+	  /* The daily sweep re-queues itself; this row starts the chain. */
+	  "INSERT INTO jobs (kind, payload, idempotency_key, run_at, max_attempts, created_at)"
+	  " VALUES ('token_expiry_sweep', '{}', 'token-expiry-sweep-first', 0, 5, 0);" },
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -13,4 +13,11 @@ int push_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
  * auto-disabling after repeated failures. */
 int webhook_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
 
+/* "mail": sends one composed message (notify.h queues them). */
+int mail_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
+/* "push_mail": the emails-on-push mail of one ref update. */
+int push_mail_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
+/* "token_expiry_sweep": daily; mails owners of tokens expiring within 7 days. */
+int token_expiry_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
+
 #endif

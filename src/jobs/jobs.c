@@ -1,5 +1,6 @@
 #include "jobs.h"
 #include "job_kinds.h"
+#include "notify.h"
 #include "outbound.h"
 #include "queue.h"
 #include "core/buf.h"
@@ -24,6 +25,7 @@ int jobs_init(const struct config *cfg, struct buf *err)
 		return ERR_INVALID;
 	free(external_url);
 	external_url = xstrdup(cfg->external_url);
+	notify_configure(cfg);
 	return 0;
 }
 
@@ -48,6 +50,9 @@ void jobs_register_all(void)
 {
 	queue_register("push", push_job_run);
 	queue_register("webhook", webhook_job_run);
+	queue_register("mail", mail_job_run);
+	queue_register("push_mail", push_mail_job_run);
+	queue_register("token_expiry_sweep", token_expiry_job_run);
 	queue_register("import", import_job_run);
 	queue_register("mirror_pull", mirror_pull_job_run);
 	queue_register("mirror_push", mirror_push_job_run);

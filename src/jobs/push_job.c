@@ -1,5 +1,6 @@
 #include "job_kinds.h"
 #include "jobs.h"
+#include "notify.h"
 #include "queue.h"
 #include "webhook_payload.h"
 #include "core/buf.h"
@@ -171,6 +172,8 @@ int push_job_run(struct db_pool *pool, const struct job *job, struct buf *err)
 	event = webhook_event_name(pi.ref);
 	db = db_get(pool);
 	ret = db ? project_find(db, pi.project_id, &p) : ERR_UNAVAILABLE;
+	if (ret == 0 && event)	/* emails on push: a job of its own, queued once */
+		ret = notify_push_enqueue(db, job, p->id);
 	if (ret == ERR_NOTFOUND || !event) {
 		ret = 0;	/* the project is gone, or the ref is no branch or tag */
 		goto out;

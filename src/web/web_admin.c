@@ -7,6 +7,7 @@
 #include "core/xalloc.h"
 #include "db/db.h"
 #include "git/repo_store.h"
+#include "jobs/notify.h"
 #include "model/session.h"
 #include "model/stats.h"
 #include "model/user.h"
@@ -96,8 +97,9 @@ static void users_page(struct web_ctx *c, int status, const char *kind, const ch
 		  "name=\"user[name]\" value=\"%s\"><label for=\"u-username\">Username</label><input "
 		  "id=\"u-username\" name=\"user[username]\" required value=\"%s\"><label "
 		  "for=\"u-email\">Email</label><input id=\"u-email\" type=\"email\" name=\"user[email]\" "
-		  "required value=\"%s\"><label for=\"u-pw\">Password</label><input id=\"u-pw\" "
-		  "type=\"password\" name=\"user[password]\" autocomplete=\"new-password\" required>"
+		  "required value=\"%s\"><label for=\"u-pw\">Password (leave empty to mail a "
+		  "set-password link)</label><input id=\"u-pw\" type=\"password\" "
+		  "name=\"user[password]\" autocomplete=\"new-password\">"
 		  "<label><input type=\"checkbox\" name=\"user[admin]\" value=\"1\"> Administrator"
 		  "</label><button type=\"submit\" class=\"primary\">Create user</button></form>"
 		  "</details><table><thead><tr><th scope=\"col\">User</th><th scope=\"col\" "
@@ -130,11 +132,15 @@ static void user_create_post(struct web_ctx *c)
 	req.name = name && *name ? name : NULL;
 	req.password = web_form_get(c, "user[password]");
 	req.is_admin = admin && !strcmp(admin, "1");
-	if (!req.username || !req.email || !req.password) {
+	if (req.password && !*req.password)
+		req.password = NULL;	/* the new user sets it through a mailed link */
+	if (!req.username || !req.email || (!req.password && !notify_enabled(&c->app->cfg))) {
 		users_page(c, 422, "error", "Enter a username, an email and a password.");
 		goto out;
 	}
 	ret = user_create(c->db, &req, &id, &err);
+	if (ret == 0)
+		(void)notify_user_created(c->db, &c->app->cfg, id);
 	if (ret == ERR_INVALID || ret == ERR_EXISTS) {
 		users_page(c, 422, "error", ret == ERR_EXISTS ?
 			   "That username or email is already taken." : err.ptr);

@@ -106,6 +106,10 @@ void web_sign_in(struct web_ctx *c);
 void web_sign_out(struct web_ctx *c);
 /* Sends signed-out visitors to the sign-in page (returns 1 when it did). */
 int web_require_user(struct web_ctx *c);
+/* "Forgot your password?" (web_password_reset.c): the request form and the
+ * set-password form behind the mailed link. */
+void web_password_new(struct web_ctx *c);
+void web_password_edit(struct web_ctx *c);
 
 /* --- markdown (web_markdown.c) ------------------------------------------- */
 /* Where relative links of a Markdown file point: URL-escaped prefixes

@@ -6,6 +6,8 @@
 #include "auth/throttle.h"
 #include "auth/token.h"
 #include "core/err.h"
+#include "app.h"
+#include "jobs/notify.h"
 #include "core/limits.h"
 #include "core/parse.h"
 #include "core/timeutil.h"
@@ -201,6 +203,8 @@ static void token_create(struct web_ctx *c)
 	}
 	ret = pat_create(c->db, c->who.user->id, name ? name : "", scopes, expires, &secret, &id,
 			 &err);
+	if (ret == 0)
+		(void)notify_pat_created(c->db, &c->app->cfg, id);
 	if (ret == ERR_INVALID)
 		tokens_page(c, 422, err.ptr, NULL);
 	else if (ret < 0)

@@ -89,7 +89,8 @@ static void sign_in_form(struct web_ctx *c, int status, const char *error, const
 		  "<label for=\"user_password\">Password</label>"
 		  "<input id=\"user_password\" type=\"password\" name=\"user[password]\" "
 		  "autocomplete=\"current-password\" required>"
-		  "<button type=\"submit\" class=\"primary\">Sign in</button></form></section>",
+		  "<button type=\"submit\" class=\"primary\">Sign in</button></form>"
+		  "<p><a href=\"/users/password/new\">Forgot your password?</a></p></section>",
 		  redirect_target(c), login ? login : "");
 	web_page_end(c, status);
 }

@@ -342,6 +342,25 @@ static void check_v7(struct db *db)
 	db_stmt_free(st);
 }
 
+/* Version 8: an OAuth application owned by Alice. */
+static void seed_v8(struct db *db)
+{
+	exec_ok(db, "INSERT INTO oauth_applications (id, uid, secret_hash, name, redirect_uri,"
+		    " scopes, owner_id, created_at) VALUES (80, 'client-80', 'cafe', 'CI',"
+		    " 'https://ci.example.com/cb', 'api read_user', 10, 1600000000000)");
+}
+
+static void check_v8(struct db *db)
+{
+	struct db_stmt *st = NULL;
+
+	assert_int_equal(db_queryp(db, &st, "SELECT name, owner_id FROM oauth_applications"
+				   " WHERE uid = $1", "s", "client-80"), 1);
+	assert_string_equal(db_col_text(st, 0), "CI");
+	assert_int_equal(db_col_int64(st, 1), 10);
+	db_stmt_free(st);
+}
+
 struct seed {
 	int version;
 	void (*seed)(struct db *db);
@@ -356,6 +375,7 @@ static const struct seed seeds[] = {
 	{ 5, seed_v5, check_v5 },
 	{ 6, seed_v6, check_v6 },
 	{ 7, seed_v7, check_v7 },
+	{ 8, seed_v8, check_v8 },
 };
 #define NSEEDS (sizeof(seeds) / sizeof(*seeds))
 
