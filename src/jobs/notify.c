@@ -18,19 +18,18 @@
 
 #include <jansson.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DAY_MS (24LL * 60 * 60 * 1000)
-
 static const struct config *configured;
-static atomic_int off_logged;
 
 void notify_configure(const struct config *cfg)
 {
 	configured = cfg;
+	/* Said once, by the server at start; commands stay quiet on stderr. */
+	if (!cfg->smtp_url || !cfg->smtp_url[0])
+		log_info("mail", "mail is off: smtp_url is not set, no mail is sent");
 }
 
 const struct config *notify_config(void)
@@ -40,11 +39,7 @@ const struct config *notify_config(void)
 
 int notify_enabled(const struct config *cfg)
 {
-	if (cfg && cfg->smtp_url && cfg->smtp_url[0])
-		return 1;
-	if (!atomic_exchange(&off_logged, 1))
-		log_info("mail", "mail is off: smtp_url is not set, no mail is queued");
-	return 0;
+	return cfg && cfg->smtp_url && cfg->smtp_url[0];
 }
 
 static int mail_queued(struct db *db, const char *key)

@@ -4,8 +4,8 @@
  * SMTP outage sends the same bytes with the same Message-ID.
  *
  * Mail is off unless smtp_url is configured: then every notify_* function
- * returns 0 without queueing anything (logged once, at info). Handlers call
- * one function per event and ignore nothing but that. */
+ * returns 0 without queueing anything (the server says so once, at info,
+ * when it starts). Handlers call one function per event. */
 #ifndef KURA_NOTIFY_H
 #define KURA_NOTIFY_H
 #include <stdint.h>
@@ -20,11 +20,11 @@ struct user;
 #define NOTIFY_MAIL_ATTEMPTS 16		/* a few hours of backoff: outages end */
 
 /* Remembers the configuration for the job handlers (borrowed; it lives for
- * the whole process). Called by jobs_init. */
+ * the whole process) and logs when mail is off. Called by jobs_init. */
 void notify_configure(const struct config *cfg);
 const struct config *notify_config(void);
 
-/* 1 when smtp_url is set; logs "mail is off" once otherwise. */
+/* 1 when smtp_url is set. */
 int notify_enabled(const struct config *cfg);
 
 /* A finished message for the queue. Strings are borrowed. */
