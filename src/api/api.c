@@ -37,6 +37,7 @@ static const struct api_endpoint *const tables[] = {
 	api_group_endpoints,
 	api_member_endpoints,
 	api_project_endpoints,
+	api_project_extra_endpoints,
 	api_repo_branch_endpoints,
 	api_repo_tag_endpoints,
 	api_repo_tree_endpoints,

@@ -166,6 +166,7 @@ extern const struct api_endpoint api_group_endpoints[];
 extern const struct api_endpoint api_namespace_endpoints[];
 extern const struct api_endpoint api_member_endpoints[];
 extern const struct api_endpoint api_project_endpoints[];
+extern const struct api_endpoint api_project_extra_endpoints[];
 extern const struct api_endpoint api_integration_endpoints[];
 extern const struct api_endpoint api_repo_branch_endpoints[];
 extern const struct api_endpoint api_repo_tag_endpoints[];
