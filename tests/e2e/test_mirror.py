@@ -172,8 +172,10 @@ def test_push_mirror_reaches_target_and_catches_up(local, upstream, tmp_path):
         upstream.start()
     assert wait_for(lambda: ls_remote(upstream, "up/target") == ls_remote(local, "m/source"),
                     30)
+    # The refs land before the job records its outcome: wait for both.
+    assert wait_for(lambda: api(local, "GET", f"/projects/{q('m/source')}/remote_mirrors")
+                    .json()[0]["update_status"] == "finished", 10)
     listed = api(local, "GET", f"/projects/{q('m/source')}/remote_mirrors").json()
-    assert listed[0]["update_status"] == "finished"
     assert listed[0]["last_successful_update_at"]
     assert "job failed" in local.log() and "mirror_push" in local.log()
     assert UP_PASSWORD not in local.log()
