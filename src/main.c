@@ -1,5 +1,6 @@
 /* kura: the command line. */
 #include "app.h"
+#include "backup/backup.h"
 #include "cli/cli.h"
 #include "core/log.h"
 #include "hooks/hook.h"
@@ -15,6 +16,7 @@ static void usage(FILE *out)
 	      "       kura migrate [--config FILE]\n"
 	      "       kura admin <command> [options]   (kura admin help)\n"
 	      "       kura import --url URL --namespace GROUP/PATH | --from-file repos.csv\n"
+	      "       kura backup create --output FILE | restore FILE [--force]\n"
 	      "       kura healthcheck [--config FILE]   (exit 0 when the local server is ready)\n"
 	      "       kura version\n", out);
 }
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "healthcheck"))
 		return cli_healthcheck(argc > 3 && !strcmp(argv[2], "--config") ? argv[3] : NULL);
+	if (!strcmp(argv[1], "backup"))
+		return cli_backup(argc - 2, argv + 2);
 	if (strcmp(argv[1], "serve") && strcmp(argv[1], "migrate") && strcmp(argv[1], "admin") &&
 	    strcmp(argv[1], "import")) {
 		fprintf(stderr, "kura: unknown command '%.64s' (kura help lists them)\n", argv[1]);

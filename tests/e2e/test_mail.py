@@ -388,3 +388,50 @@ def test_python_gitlab_sees_the_integration(mk):
     svc.recipients = "pg@example.com"
     svc.save()
     assert p.services.get("emails-on-push").properties["recipients"] == "pg@example.com"
+
+
+def test_web_paths_mail_too(mk, smtp):
+    # An administrator creating a user without a password in the web UI.
+    root = Browser(mk)
+    assert root.sign_in("root", mk.root_password()).status_code == 303
+    r = root.post("/admin/users", {"user[username]": "fay", "user[email]": "fay@example.com",
+                                   "user[name]": "Fay", "user[password]": ""}, "/admin/users")
+    assert r.status_code == 201, r.text[:500]
+    m = smtp.sink.wait(to("fay@example.com", "Account was created for you"))[0]
+    assert set_password(Browser(mk), reset_link(m, mk), "fay-first-pw-1").status_code == 200
+    # A token made on the profile page.
+    fay = Browser(mk)
+    assert fay.sign_in("fay", "fay-first-pw-1").status_code == 303
+    r = fay.post("/-/profile/personal_access_tokens",
+                 {"personal_access_token[name]": "web-tok",
+                  "personal_access_token[scopes][]": "read_api"},
+                 "/-/profile/personal_access_tokens")
+    assert r.status_code == 200, r.text[:500]
+    m = smtp.sink.wait(to("fay@example.com", "A personal access token was created"))[0]
+    assert "web-tok" in parts(m)[0]
+
+
+def test_tokens_expiring_within_a_week_get_one_notice(mk, smtp):
+    import datetime
+    mk.create_user("gus", "gus-password-1", email="gus@example.com")
+    soon = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    later = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    mk.create_token("gus", name="soon-tok", expires=soon)
+    mk.create_token("gus", name="later-tok", expires=later)
+    subject = "Your personal access token expires soon"
+    # The daily sweep, made due now twice (as two nodes might run it).
+    for i in range(2):
+        mk.sql("INSERT INTO jobs (kind, payload, idempotency_key, run_at, max_attempts,"
+               f" created_at) VALUES ('token_expiry_sweep', '{{}}', 'test-sweep-{i}', 0, 1, 0)")
+    m = smtp.sink.wait(to("gus@example.com", subject))[0]
+    text, html = parts(m)
+    assert "soon-tok" in text and soon in text
+    deadline = time.monotonic() + 10
+    while mk.sql("SELECT count(*) FROM jobs WHERE idempotency_key LIKE 'test-sweep-%'"
+                 " AND state = 'done'")[0][0] < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    assert len(smtp.sink.matching(to("gus@example.com", subject))) == 1
+    # The sweep queued its successor for tomorrow.
+    assert mk.sql("SELECT count(*) FROM jobs WHERE kind = 'token_expiry_sweep'"
+                  " AND state = 'pending'")[0][0] >= 1
