@@ -138,6 +138,11 @@ static void push_subject(struct buf *out, const struct push_mail *pm, json_t *co
 		buf_addf(out, " %s", hook_str(last, "title"));
 	else
 		buf_addf(out, " %lld commits: %s", (long long)total, hook_str(last, "title"));
+	/* A title may hold tabs or escapes, which no header may: as spaces,
+	 * the mail still goes (mail_compose would refuse it for good). */
+	for (size_t i = 0; i < out->len; i++)
+		if ((unsigned char)out->ptr[i] < 0x20 || out->ptr[i] == 0x7f)
+			out->ptr[i] = ' ';
 }
 
 static void changed_paths(struct buf *text, struct buf *html, json_t *commit)

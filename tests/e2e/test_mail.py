@@ -293,23 +293,25 @@ def test_emails_on_push_lists_commits_and_html_is_inert(mk, smtp, tmp_path):
     setup_eop(mk, "eop")
     repo = make_repo(tmp_path / "src", {"README": "hi\n"}, message="first commit")
     commit(repo, {"a.txt": "a\n"}, message="second commit\n\nbody line")
+    commit(repo, {"c.txt": "c\n"}, message="tab\there \x1b[31mred")
     commit(repo, {"b.txt": "b\n"}, message=HOSTILE)
     git(repo, "push", mk.git_url("root/eop", "root", mk.root_token()), "HEAD:main")
     pred = lambda m: "[Git][root/eop][main]" in m["msg"]["Subject"]
     m = smtp.sink.wait(pred)[0]
     check_headers(m)
     assert sorted(m["to"]) == ["lead@example.com", "team@example.com"]
-    assert m["msg"]["Subject"].startswith("[Git][root/eop][main] 3 commits: <script>")
+    assert m["msg"]["Subject"].startswith("[Git][root/eop][main] 4 commits: <script>")
     text, html = parts(m)
-    for msg in ("first commit", "second commit", "body line", HOSTILE):
+    for msg in ("first commit", "second commit", "body line", HOSTILE, "tab\there"):
         assert msg in text
     assert "A b.txt" in text
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
-    # A second push: only the new commit, and its diff.
-    commit(repo, {"a.txt": "a\nmore\n"}, message="third")
+    # A second push: only the new commit, and its diff; a control byte in
+    # the title becomes a space rather than a refused mail.
+    commit(repo, {"a.txt": "a\nmore\n"}, message="third\tone")
     git(repo, "push", mk.git_url("root/eop", "root", mk.root_token()), "HEAD:main")
-    m = smtp.sink.wait(lambda m: m["msg"]["Subject"] == "[Git][root/eop][main] third")[0]
+    m = smtp.sink.wait(lambda m: m["msg"]["Subject"] == "[Git][root/eop][main] third one")[0]
     text, html = parts(m)
     assert "+more" in text and "first commit" not in text
 
