@@ -1,6 +1,8 @@
 /* The "mail" job: sends one composed message (notify_queue built it) over
  * SMTP. The payload holds the finished bytes, so every attempt sends the
- * same message with the same Message-ID; an outage only delays it. */
+ * same message with the same Message-ID; an outage only delays it. Once
+ * sent, the payload is cleared: reset links must not outlive their mail in
+ * the jobs table. */
 #include "job_kinds.h"
 #include "mail.h"
 #include "notify.h"
@@ -9,13 +11,26 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/strvec.h"
+#include "db/db.h"
 
 #include <jansson.h>
 #include <string.h>
 
+#define MAIL_SENT_PAYLOAD "{\"sent\":true}"
+
+static void mail_job_scrub(struct db_pool *pool, int64_t id)
+{
+	struct db *db = db_get(pool);
+
+	if (db)
+		(void)db_execp(db, "UPDATE jobs SET payload = $1 WHERE id = $2", "si",
+			       MAIL_SENT_PAYLOAD, id);
+	db_put(pool, db);
+}
+
 int mail_job_run(struct db_pool *pool, const struct job *job, struct buf *err)
 {
-	json_t *root = json_loads(job->payload, 0, NULL), *to = NULL, *v;
+	json_t *root = NULL, *to = NULL, *v;
 	const char *from = NULL, *message = NULL;
 	struct buf sender = BUF_INIT;
 	struct strvec rcpt = STRVEC_INIT;
@@ -23,7 +38,9 @@ int mail_job_run(struct db_pool *pool, const struct job *job, struct buf *err)
 	size_t i, len = 0;
 	int ret;
 
-	(void)pool;
+	if (!strcmp(job->payload, MAIL_SENT_PAYLOAD))
+		return 0;	/* sent before its lease ran out: once is enough */
+	root = json_loads(job->payload, 0, NULL);
 	if (!root || json_unpack(root, "{s:s, s:o, s:s%}", "from", &from, "to", &to, "message",
 				 &message, &len) != 0 || !json_is_array(to)) {
 		buf_addstr(err, "malformed mail job");
@@ -47,6 +64,8 @@ int mail_job_run(struct db_pool *pool, const struct job *job, struct buf *err)
 		goto out;
 	}
 	ret = mail_send(&smtp, from, &rcpt, message, len, err);
+	if (ret == 0)
+		mail_job_scrub(pool, job->id);
 out:
 	strvec_release(&rcpt);
 	buf_release(&sender);

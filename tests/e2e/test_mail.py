@@ -194,6 +194,13 @@ def test_password_reset_from_the_sign_in_page(mk, smtp):
     assert smtp.sink.matching(to("nobody@example.com")) == []
     assert len(smtp.sink.matching(to("alice@example.com", RESET))) == 1
     assert secret not in mk.log()
+    # Sent mail leaves no live link in the jobs table; only a hash stays.
+    deadline = time.monotonic() + 10
+    while mk.sql(f"SELECT count(*) FROM jobs WHERE payload LIKE '%{secret}%'")[0][0] and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert mk.sql(f"SELECT count(*) FROM jobs WHERE payload LIKE '%{secret}%'")[0][0] == 0
+    assert secret not in str(mk.sql("SELECT token_hash FROM password_resets"))
 
 
 def test_reset_link_dies_with_a_password_change_and_requests_are_capped(mk, smtp):
