@@ -13,6 +13,10 @@ itself. Input is a JSON file describing the targets:
                ...],
    "skipped": {"kura": "reason"}}
 
+It also runs the REST API and web page workloads (httpload.py) and the
+GitLab reference-architecture mix (mixed.py); process accounting is in
+procstat.py and the report in report.py.
+
 Method: every workload runs in rounds; in each round every target runs once,
 and the order of targets rotates from round to round (A-B-C, B-C-A, ...). The
 machines this runs on are shared and noisy, so absolute times drift; ratios
@@ -27,15 +31,21 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
-import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import httpload  # noqa: E402
+import mixed  # noqa: E402
+from procstat import (Sampler, acct_seconds, cpu_seconds, cpu_split, vm_rss_mb,  # noqa: E402
+                      wait_quiet)
+from report import write_report  # noqa: E402
 
 TARGET_ORDER = ["kura", "http-backend", "floor"]
 CMD_TIMEOUT = 900      # no single git command may run longer than this (s)
-WRK_TIMEOUT = 120      # wrk is bounded by -d; this is the safety net
+# processes that belong to a server at rest; anything else is a request's
+FRONT = {"kura", "nginx", "fcgiwrap"}
 
 
 def log(msg):
@@ -48,99 +58,6 @@ class Failed(Exception):
 
     def __init__(self, msg):
         super().__init__(re.sub(r"(://[^/:@\s]+):[^@/\s]+@", r"\1:***@", msg))
-
-
-# ---------------------------------------------------------------- processes
-
-def proc_children():
-    """Map pid -> list of child pids, from one scan of /proc."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        ppid = int(st[st.rindex(")") + 2:].split()[1])
-        kids.setdefault(ppid, []).append(int(d))
-    return kids
-
-
-def tree(roots):
-    """The root pids and all their live descendants."""
-    kids = proc_children()
-    out, todo = [], list(roots)
-    while todo:
-        p = todo.pop()
-        if p in out:
-            continue
-        out.append(p)
-        todo += kids.get(p, [])
-    return out
-
-
-def cpu_seconds(pids):
-    """User+system CPU of the processes plus their reaped children.
-
-    Sampled between requests, when no git child is alive, this counts every
-    process the server ran (cutime/cstime include waited-for children) once."""
-    hz = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in tree(pids):
-        try:
-            with open("/proc/%d/stat" % p) as f:
-                st = f.read()
-        except OSError:
-            continue
-        fields = st[st.rindex(")") + 2:].split()
-        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    return total / hz
-
-
-def vm_rss_mb(pid):
-    """Resident memory of one process (children excluded), in MB."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def pss_mb(pid):
-    """Proportional set size: shared pages split among sharers, so a sum over
-    a process tree does not count the git binary's pages once per process."""
-    try:
-        with open("/proc/%d/smaps_rollup" % pid) as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return vm_rss_mb(pid) or 0
-
-
-class Sampler(threading.Thread):
-    """Samples memory every 50 ms while a load runs; keeps the peaks."""
-
-    def __init__(self, target):
-        super().__init__(daemon=True)
-        self.t = target
-        self.stop = threading.Event()
-        self.peak_self = 0.0
-        self.peak_tree = 0.0
-
-    def run(self):
-        while not self.stop.is_set():
-            if self.t.get("self_pid"):
-                self.peak_self = max(self.peak_self, vm_rss_mb(self.t["self_pid"]) or 0)
-            if self.t.get("pids"):
-                self.peak_tree = max(self.peak_tree, sum(pss_mb(p) for p in tree(self.t["pids"])))
-            self.stop.wait(0.05)
 
 
 # ---------------------------------------------------------------- running git
@@ -159,7 +76,7 @@ class Runner:
         self.env = dict(PATH=os.environ.get("PATH", "/usr/bin:/bin"), HOME=home, LC_ALL="C",
                         GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0")
         self.seq = 0
-        self.wrk_latency = {}  # target -> [{"50%": "3.1ms", "99%": ...}] per wrk run
+        self.wrk_latency = {}  # target -> [{"p50": ms, "p99": ms}] per wrk run
 
     def git(self, args, cwd=None, timeout=CMD_TIMEOUT):
         r = subprocess.run(["git"] + args, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL,
@@ -202,7 +119,7 @@ def run_rounds(r, targets, name, fn, runs, warmup=True, around=None):
                 v = fn(t)
                 if around:
                     around(t, "after", extra, i >= 0)
-            except (Failed, subprocess.TimeoutExpired) as e:
+            except (Failed, httpload.Failed, subprocess.TimeoutExpired) as e:
                 errors[t["name"]] = str(e)
                 log("%s: %s failed: %s" % (name, t["name"], e))
                 continue
@@ -213,11 +130,14 @@ def run_rounds(r, targets, name, fn, runs, warmup=True, around=None):
 
 # ---------------------------------------------------------------- workloads
 
-def w_clone(r, extra):
+def w_clone(r, extra, acct=False):
+    """A clone into a scratch directory; with acct, the anchor serves it
+    through its CPU-accounting wrapper (acct_url)."""
     def fn(t):
         dst = r.scratch()
+        url = t.get("acct_url", t["url"]) if acct else t["url"]
         try:
-            args = ["clone", "--bare", "--no-local", "-q"] + extra + [t["url"], dst]
+            args = ["clone", "--bare", "--no-local", "-q"] + extra + [url, dst]
             t0 = time.perf_counter()
             err = r.git(args)
             dt = time.perf_counter() - t0
@@ -308,38 +228,17 @@ def w_concurrent(r, n, mem):
 def w_wrk(r, conns, seconds):
     """Ref advertisement (v0 info/refs) request rate, as a CI system polling would."""
     def fn(t):
-        url = t["url"] + "/info/refs?service=git-upload-pack"
-        res = subprocess.run(["wrk", "-t", str(min(conns, 2)), "-c", str(conns), "-d", "%ds" % seconds,
-                              "--timeout", "10s", "--latency", url],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=WRK_TIMEOUT)
-        text = res.stdout.decode(errors="replace")
-        rps, total, sock_errors, lat = None, 0, 0, {}
-        for line in text.splitlines():
-            f = line.split()
-            if line.startswith("Requests/sec:"):
-                rps = float(f[1])
-            elif "requests in" in line:
-                total = int(f[0])
-            elif line.startswith("  Socket errors:"):
-                sock_errors = sum(int(x.rstrip(",")) for x in f[3::2])
-            elif len(f) == 2 and f[0] in ("50%", "99%"):
-                lat[f[0]] = f[1]
-            if "Non-2xx" in line:
-                raise Failed("wrk: " + line.strip())
-        if res.returncode != 0 or rps is None:
-            raise Failed("wrk failed: " + text[-300:])
-        # A few resets at the end of the run are normal; more means the rate is not real.
-        if sock_errors > max(1, total // 100):
-            raise Failed("wrk: %d socket errors in %d requests" % (sock_errors, total))
-        r.wrk_latency.setdefault(t["name"], []).append(lat)
-        return rps
+        out = httpload.wrk(t["url"] + "/info/refs?service=git-upload-pack", conns, seconds)
+        r.wrk_latency.setdefault(t["name"], []).append(dict(p50=out.get("p50"), p99=out.get("p99")))
+        return out["rps"]
     return fn
 
 
-def w_push(r):
-    """Push the whole history into an empty repository of each target."""
+def w_push(r, safe=False):
+    """Push the whole history into an empty repository of each target; with
+    safe, the anchors' new repositories check and sync as kura's do."""
     def fn(t):
-        url = new_push_dest(r, t)
+        url = new_push_dest(r, t, safe)
         src = r.cfg["repo"]
         t0 = time.perf_counter()
         r.git(["-C", src, "push", "-q", url, "refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"])
@@ -347,7 +246,14 @@ def w_push(r):
     return fn
 
 
-def new_push_dest(r, t):
+# What kura's repositories are configured with for pushes (src/git/repo_store.c):
+# every received object checked, objects and refs flushed to disk before the
+# client hears success.
+SAFE_PUSH_CONFIG = [("receive.fsckObjects", "true"), ("transfer.fsckObjects", "true"),
+                    ("core.fsync", "objects,reference,derived-metadata"), ("core.fsyncMethod", "fsync")]
+
+
+def new_push_dest(r, t, safe=False):
     p = t["push"]
     r.seq += 1
     name = "push%d" % r.seq
@@ -356,6 +262,8 @@ def new_push_dest(r, t):
         d = os.path.join(p["root"], name + ".git")
         r.git(["init", "-q", "--bare", d])
         r.git(["-C", d, "config", "http.receivepack", "true"])
+        for k, v in SAFE_PUSH_CONFIG if safe else []:
+            r.git(["-C", d, "config", k, v])
         return p["url_prefix"] + name + ".git"
     # kura: an empty project made with its admin command
     env = dict(os.environ, **p["env"])
@@ -366,127 +274,49 @@ def new_push_dest(r, t):
     return p["url_prefix"] + name + ".git"
 
 
-# ---------------------------------------------------------------- report
-
-def summary(xs):
-    if not xs:
-        return None
-    return dict(median=statistics.median(xs), min=min(xs), max=max(xs), n=len(xs))
-
-
-def paired_ratio(a, b):
-    """Median of per-round ratios a[i]/b[i] (samples of one round are paired)."""
-    rs = [x / y for x, y in zip(a, b) if y]
-    return statistics.median(rs) if rs else None
-
-
-def fmt(v, unit):
-    if v is None:
-        return "—"
-    if unit == "req/s":
-        return "%.0f" % v
-    if unit == "ms":
-        return "%.1f" % v
-    return "%.2f" % v
+def web_pick(r, repo):
+    """The objects both web UIs render: the default branch, its head commit,
+    and a text file at its head of about 4 KB (the one closest to that)."""
+    def out(*args):
+        return subprocess.run(["git", "-C", repo] + list(args), env=r.env, capture_output=True,
+                              text=True, timeout=60).stdout
+    ref = out("symbolic-ref", "--short", "HEAD").strip() or "main"
+    sha = out("rev-parse", ref).strip()
+    best = None
+    for line in out("ls-tree", "-r", "-l", ref).splitlines():
+        meta_, _, path = line.partition("\t")
+        size = meta_.split()[-1]
+        if not size.isdigit() or not path.endswith((".c", ".h", ".py", ".txt", ".md")):
+            continue
+        d = abs(int(size) - 4096)
+        if best is None or d < best[0]:
+            best = (d, path, int(size))
+    return dict(ref=ref, sha=sha, path=best[1] if best else "", size=best[2] if best else 0)
 
 
-def cell(w, name, skipped):
-    if name in skipped:
-        return "skipped"
-    if name in w["errors"]:
-        return "failed¹"
-    s = summary(w["samples"].get(name) or [])
-    if s is None:
-        return "n/a"
-    if s["n"] == 1:
-        return fmt(s["median"], w["unit"])
-    return "%s (%s–%s)" % (fmt(s["median"], w["unit"]), fmt(s["min"], w["unit"]), fmt(s["max"], w["unit"]))
-
-
-def ratio_cell(w, a, b):
-    sa, sb = w["samples"].get(a) or [], w["samples"].get(b) or []
-    if not sa or not sb:
-        return "—"
-    r = paired_ratio(sa, sb)
-    return "%.2f" % r if r is not None else "—"
-
-
-def write_report(path, res):
-    skipped = res["skipped"]
-    m = res["meta"]
-    L = []
-    L.append("# kura benchmark: Git smart HTTP, side by side")
-    L.append("")
-    L.append("Run %s on %s (%s cores, %s), git %s, %s. Mode: %s, %d round(s) per workload."
-             % (m["started"], m["host"], m["cores"], m["cpu"], m["git"], m["nginx"],
-                m["mode"], m["runs"]))
-    ri = res["repo_info"]
-    L.append("")
-    L.append("Repository: `%s` — %s commits, %s refs, %s files at HEAD, %.1f MB packed (one pack, bitmaps)."
-             % (os.path.basename(res["repo"]), ri.get("commits"), ri.get("refs"), ri.get("head_files"),
-                (ri.get("pack_bytes") or 0) / 1e6))
-    for name, why in skipped.items():
-        L.append("")
-        L.append("**%s: skipped (%s)**" % (name, why))
-    for note in res.get("notes", []):
-        L.append("")
-        L.append(note)
-    L.append("")
-    L.append("Cells: median (min–max) over the rounds. Ratios: median of per-round ratios "
-             "(targets run in rotating order within each round). For times lower is better; "
-             "for req/s higher is better.")
-    L.append("")
-    L.append("| workload | unit | kura | http-backend | file:// floor | kura/floor | kura/http-backend | http-backend/floor |")
-    L.append("|---|---|---|---|---|---|---|---|")
-    for key, w in res["workloads"].items():
-        L.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            w["label"], w["unit"], cell(w, "kura", skipped), cell(w, "http-backend", skipped),
-            cell(w, "floor", skipped), ratio_cell(w, "kura", "floor"),
-            ratio_cell(w, "kura", "http-backend"), ratio_cell(w, "http-backend", "floor")))
-    L.append("")
-    L.append("## Server resources")
-    L.append("")
-    L.append("| measure | kura | http-backend (nginx + fcgiwrap + git) |")
-    L.append("|---|---|---|")
-    rs = res["resources"]
-
-    def rc(name, key, unit="MB"):
-        if name in skipped:
-            return "skipped"
-        v = rs.get(name, {}).get(key)
-        if v is None:
-            return "—"
-        if isinstance(v, list):
-            s = summary(v)
-            if not s:
-                return "—"
-            return "%.1f %s" % (s["median"], unit) if s["n"] == 1 else \
-                "%.1f %s (%.1f–%.1f)" % (s["median"], unit, s["min"], s["max"])
-        return "%.2f %s" % (v, unit) if unit == "s" else "%.1f %s" % (v, unit)
-
-    L.append("| server CPU per full clone (incl. git children) | %s | %s |"
-             % (rc("kura", "cpu_per_clone_s", "s"), rc("http-backend", "cpu_per_clone_s", "s")))
-    L.append("| idle RSS after the load push (VmRSS, children excluded) | %s | — |" % rc("kura", "idle_rss_mb"))
-    for n in res["concurrency"]:
-        L.append("| RSS just before the %d-clone load (children excluded) | %s | — |"
-                 % (n, rc("kura", "before_self_mb_c%d" % n)))
-        L.append("| peak RSS, %d concurrent full clones (children excluded) | %s | — |"
-                 % (n, rc("kura", "peak_self_mb_c%d" % n)))
-        L.append("| RSS growth per concurrent clone, %d clones: (peak − before) / %d | %s | — |"
-                 % (n, n, rc("kura", "per_clone_self_mb_c%d" % n)))
-        L.append("| peak PSS of the whole server tree, %d clones (children included) | %s | %s |"
-                 % (n, rc("kura", "peak_tree_mb_c%d" % n), rc("http-backend", "peak_tree_mb_c%d" % n)))
-    errs = [(w["label"], n, e) for w in res["workloads"].values() for n, e in w["errors"].items()]
-    if errs:
-        L.append("")
-        L.append("¹ Failures:")
-        L.append("")
-        for label, n, e in errs:
-            L.append("- %s, %s: `%s`" % (label, n, e.replace("`", "'").replace("\n", " ")))
-    L.append("")
-    L.append("Raw numbers: `results.json`. How this is measured: `bench/README.md`.")
-    with open(path, "w") as f:
-        f.write("\n".join(L) + "\n")
+def run_mixed(cfg, api_t, web_t, pick, levels, seconds):
+    """GitLab's reference mix against kura (mixed.py), level by level."""
+    k = next((t for t in cfg["targets"] if t["kind"] == "kura"), None)
+    kw = next((t for t in web_t if t["name"] == "kura"), None)
+    ka = next((t for t in api_t if t["name"] == "kura"), None)
+    if not k or not kw or not ka or not cfg.get("kura_http"):
+        return dict(skipped="kura, its API or its web pages are not available", seconds=seconds)
+    git = lambda *a: subprocess.run(["git", "-C", cfg["repo"]] + list(a), capture_output=True,
+                                    text=True, timeout=60).stdout.strip()
+    want = git("rev-parse", pick["ref"])
+    have = git("rev-parse", pick["ref"] + "~10") or git("rev-list", "--max-parents=0", pick["ref"]).split()[0]
+    spec = mixed.spec_for(cfg, list(ka["urls"].values()), list(kw["urls"].values()), want, have)
+    out = dict(seconds=seconds, levels=[])
+    by_name = {lv["name"]: lv for lv in mixed.LEVELS}
+    for name in levels:
+        if name not in by_name:
+            log("mixed: unknown level %s (known: %s)" % (name, ", ".join(by_name)))
+            continue
+        log("mixed %s: %d s" % (name, seconds))
+        out["levels"].append(mixed.run_level(by_name[name], seconds, spec, k["self_pid"],
+                                             cpu_split, Sampler, log))
+        wait_quiet(k["pids"], FRONT, timeout=10)
+    return out
 
 
 def meta(cfg, runs, mode):
@@ -515,6 +345,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--runs", type=int)
+    ap.add_argument("--mixed-seconds", type=int, help="per level (default 60; smoke 3)")
+    ap.add_argument("--mixed-levels", help="comma-separated, of 1k,10k,50k (default all; smoke 1k)")
     a = ap.parse_args()
     with open(a.config) as f:
         cfg = json.load(f)
@@ -526,6 +358,10 @@ def main():
     heavy_runs = 1 if smoke else min(runs, 3)  # concurrent clones and full pushes
     wrk_seconds = 1 if smoke else 5
     concurrency = [4, 8]
+    http_runs = 1 if smoke else min(runs, 3)   # API and web pages: rounds of
+    http_seconds = 1 if smoke else 3           # one wrk run per target
+    mixed_seconds = a.mixed_seconds or (3 if smoke else 60)
+    mixed_levels = (a.mixed_levels or ("1k" if smoke else "1k,10k,50k")).split(",")
 
     targets = sorted(cfg["targets"], key=lambda t: TARGET_ORDER.index(t["kind"]))
     http = [t for t in targets if t["kind"] != "floor"]
@@ -548,18 +384,29 @@ def main():
     dirs = prepare_fetch_clones(r, targets)
     add("fetch_noop_v2", "no-op fetch, protocol v2", "ms", targets, w_fetch_noop(r, dirs), runs)
 
+    def cpu_now(t):
+        """(own, children, tree) CPU seconds of a server, read at rest."""
+        wait_quiet(t["pids"], FRONT)
+        tr = cpu_seconds(t["pids"])
+        if t.get("self_pid"):
+            own, kids = cpu_split(t["self_pid"])
+            return own, kids, tr
+        return tr, acct_seconds(t["acct_dir"]) if t.get("acct_dir") else 0.0, tr
+
     def cpu_around(t, phase, before=None, counted=False):
         if not t.get("pids"):
             return None
         if phase == "before":
-            return cpu_seconds(t["pids"])
+            return cpu_now(t)
         if counted:
-            resources.setdefault(t["name"], {}).setdefault("cpu_clone_s", []).append(
-                round(cpu_seconds(t["pids"]) - before, 3))
-    add("clone_full", "full clone (bare)", "s", targets, w_clone(r, []), runs, around=cpu_around)
-    for name, v in resources.items():
-        if v.get("cpu_clone_s"):
-            v["cpu_per_clone_s"] = statistics.median(v["cpu_clone_s"])
+            after = cpu_now(t)
+            d = [round(x - y, 3) for x, y in zip(after, before)]
+            rr = resources.setdefault(t["name"], {})
+            for key, v in (("cpu_clone_self_s", d[0]), ("cpu_clone_children_s", d[1]),
+                           ("cpu_clone_s", round(d[0] + d[1], 3)), ("cpu_clone_tree_s", d[2])):
+                rr.setdefault(key, []).append(v)
+    add("clone_full", "full clone (bare)", "s", targets, w_clone(r, [], acct=True), runs,
+        around=cpu_around)
     add("clone_depth1", "clone --depth 1", "s", targets, w_clone(r, ["--depth", "1"]), runs)
     add("clone_blobless", "clone --filter=blob:none", "s", targets,
         w_clone(r, ["--filter=blob:none"]), runs)
@@ -587,6 +434,34 @@ def main():
     res["wrk_latency"] = r.wrk_latency
     add("push_full", "push whole history into empty repo", "s", targets, w_push(r), heavy_runs,
         warmup=False)
+    add("push_full_safe", "push whole history, anchors with fsckObjects + fsync as kura", "s",
+        targets, w_push(r, safe=True), heavy_runs, warmup=False)
+
+    res["http"], res["http_skipped"] = {}, {}
+    api_t, why = httpload.api_targets(cfg, log)
+    if why:
+        res["http_skipped"]["api"] = why
+    for key, label, _ in httpload.API_ENDPOINTS if api_t else []:
+        for c in (1, 32):
+            k = "api_%s_c%d" % (key, c)
+            samples, errors = run_rounds(r, api_t, k, httpload.w_wrk_url(key, c, http_seconds),
+                                         http_runs, warmup=False)
+            res["http"][k] = dict(kind="api", label=label, conns=c, samples=samples, errors=errors)
+
+    pick = web_pick(r, cfg["repo"])
+    res["web_pick"] = pick
+    web_t, why = httpload.web_targets(cfg, pick, log)
+    res["page_sizes"] = {"api " + t["name"]: t["sizes"] for t in api_t if t["name"] == "kura"}
+    res["page_sizes"].update({"web " + t["name"]: t["sizes"] for t in web_t})
+    if why:
+        res["http_skipped"]["web"] = why
+    for key, label in httpload.WEB_PAGES if len(web_t) > 1 or not why else []:
+        k = "web_%s" % key
+        samples, errors = run_rounds(r, web_t, k, httpload.w_wrk_url(key, 1, http_seconds),
+                                     http_runs, warmup=False)
+        res["http"][k] = dict(kind="web", label=label, conns=1, samples=samples, errors=errors)
+
+    res["mixed"] = run_mixed(cfg, api_t, web_t, pick, mixed_levels, mixed_seconds)
 
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:

@@ -14,6 +14,7 @@ with open(os.path.join(repo, "bench-ready.json")) as f:
     info = json.load(f)
 
 targets, skipped, notes = [], {}, []
+kura_http = None
 if e.get("BENCH_KURA_SKIP"):
     skipped["kura"] = e["BENCH_KURA_SKIP"]
 elif e.get("BENCH_KURA_PID"):
@@ -23,6 +24,10 @@ elif e.get("BENCH_KURA_PID"):
         push=dict(kind="kura", bin=e["BENCH_KURA_BIN"], url_prefix=e["BENCH_KURA_PUSH_PREFIX"],
                   env=dict(KURA_LISTEN="127.0.0.1:" + e["BENCH_KURA_PORT"],
                            KURA_DATA_DIR=e["BENCH_KURA_DATA"]))))
+    # for the API, web and mixed workloads (plain HTTP, not git)
+    kura_http = dict(base="http://127.0.0.1:" + e["BENCH_KURA_PORT"], token=e.get("BENCH_KURA_TOKEN", ""),
+                     project_path="bench/repo", project_path_enc="bench%2Frepo",
+                     push_project_path="bench/push")
     if e.get("BENCH_KURA_LOAD_MS"):
         notes.append("kura was loaded by pushing the repository over HTTP: %.2f s."
                      % (int(e["BENCH_KURA_LOAD_MS"]) / 1000))
@@ -33,6 +38,8 @@ hb = "http://127.0.0.1:%s/" % e["HB_PORT"]
 targets.append(dict(
     name="http-backend", kind="http-backend", url=hb + "bench.git",
     pids=[int(e["NGINX_PID"]), int(e["FCGI_PID"])], self_pid=None,
+    # the same server through the CPU-accounting wrapper (see bench/run)
+    acct_url=hb + "acct/bench.git", acct_dir=os.path.join(tmp, "acct"),
     push=dict(kind="dir", root=os.path.join(tmp, "srv"), url_prefix=hb)))
 
 floor_push = os.path.join(tmp, "floor-push")
@@ -42,4 +49,6 @@ targets.append(dict(
     push=dict(kind="dir", root=floor_push, url_prefix="file://" + floor_push + "/")))
 
 print(json.dumps(dict(repo=repo, repo_info=info, tmp=tmp, targets=targets,
-                      skipped=skipped, notes=notes), indent=1))
+                      skipped=skipped, notes=notes, kura_http=kura_http,
+                      cgit_url=hb + "cgit/", static_url=hb + "static/",
+                      static_root=os.path.join(tmp, "static")), indent=1))
