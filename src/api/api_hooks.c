@@ -8,8 +8,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/parse.h"
-#include "core/uuid.h"
-#include "git/repo_read.h"
+#include "jobs/hook_test.h"
 #include "jobs/jobs.h"
 #include "jobs/outbound.h"
 #include "model/member.h"
@@ -300,15 +299,11 @@ out:
  * default branch's last commit, delivered like a real one. */
 static void project_hook_test(struct api_ctx *c)
 {
-	static const char zero[] = "0000000000000000000000000000000000000000";
 	const char *trigger = api_arg(c, 2);
-	struct repo_commit *commit = NULL;
-	struct buf body = BUF_INIT, err = BUF_INIT_MAX(512), ref = BUF_INIT;
+	struct buf err = BUF_INIT_MAX(512);
 	struct webhook *w = NULL;
 	struct user *u = NULL;
-	struct repo *r = NULL;
 	struct hook_scope s;
-	char *branch = NULL, uuid[UUID_STR_LEN];
 	int ret;
 
 	if (strcmp(trigger, "push_events") && strcmp(trigger, "tag_push_events")) {
@@ -317,38 +312,18 @@ static void project_hook_test(struct api_ctx *c)
 	}
 	if (scope_find(c, WEBHOOK_PROJECT, &s) < 0 || hook_in_scope(c, &s, 1, &w) < 0)
 		goto out;
-	ret = repo_open(&r, s.project->id);
-	if (ret == 0 && repo_is_empty(r) == 1)
-		ret = ERR_NOTFOUND;
-	if (ret == 0)
-		ret = repo_default_branch(r, &branch);
-	if (ret == 0)
-		ret = repo_commit_get(r, branch, 0, &commit);
-	if (ret < 0) {
-		api_message(c, 422, "Ensure the project has at least one commit.");
-		goto out;
-	}
-	buf_addf(&ref, "refs/heads/%s", branch);
 	(void)user_find(c->db, api_user_id(c), &u);
-	ret = jobs_push_payload(c->db, s.project, u, ref.ptr,
-				commit->parents_nr ? commit->parent_ids[0] : zero, commit->id,
-				&body, &err);
-	uuid_v4(uuid);
-	if (ret == 0)
-		ret = jobs_enqueue_webhook(c->db, w->id, "Push Hook", uuid, body.ptr, NULL);
-	if (ret < 0)
+	ret = hook_test_push(c->db, s.project, u, w->id, &err);
+	if (ret == ERR_NOTFOUND)
+		api_message(c, 422, "Ensure the project has at least one commit.");
+	else if (ret < 0)
 		api_fail(c, ret, "Hook", &err);
 	else
 		api_message(c, 201, "201 Created");
 out:
-	repo_commit_free(commit);
-	repo_close(r);
-	free(branch);
 	user_free(u);
 	webhook_free(w);
-	buf_release(&body);
 	buf_release(&err);
-	buf_release(&ref);
 	scope_release(&s);
 }
 

@@ -3,6 +3,7 @@
  * members below Owner, only Owners grant or touch Owner, anyone may leave,
  * and a group keeps at least one Owner. */
 #include "api_ctx.h"
+#include "auth/perms.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/parse.h"
@@ -244,19 +245,17 @@ static void members_add(struct api_ctx *c, enum member_source kind)
 		member_answer(c, &src, uid, 201);
 }
 
-/* Whether uid may lose Owner here: not the owner of a personal project,
- * and not a group's last Owner. */
-static int owner_may_go(struct api_ctx *c, const struct source *src, int64_t uid, int level)
+/* The rules live in perms_member_change, shared with the web UI. */
+static int change_allowed(struct api_ctx *c, const struct source *src, int64_t uid, int old_level,
+			  int new_level)
 {
-	int64_t owners = 0;
+	struct member_change mc = { src->kind == MEMBER_NAMESPACE, src->namespace_id,
+				    src->personal_owner, api_user_id(c), src->level, uid, old_level,
+				    new_level };
 
-	if (src->personal_owner == uid)
-		return ERR_DENIED;
-	if (src->kind != MEMBER_NAMESPACE || level < ACCESS_OWNER)
-		return 0;
-	if (member_owner_count(c->db, src->namespace_id, &owners) < 0)
-		return ERR_INTERNAL;
-	return owners > 1 ? 0 : ERR_DENIED;
+	if (api_is_admin(c) && mc.caller_level < ACCESS_OWNER)
+		mc.caller_level = ACCESS_OWNER;
+	return perms_member_change(c->db, &mc);
 }
 
 static void members_edit(struct api_ctx *c, enum member_source kind)
@@ -277,9 +276,7 @@ static void members_edit(struct api_ctx *c, enum member_source kind)
 	json_decref(one.json);
 	if (level_param(c, &src, 1, &level) < 0 || expires_param(c, &expires) < 0)
 		return;
-	if (one.level == ACCESS_OWNER && api_require_level(c, src.level, ACCESS_OWNER) < 0)
-		return;
-	ret = level < ACCESS_OWNER ? owner_may_go(c, &src, uid, one.level) : 0;
+	ret = change_allowed(c, &src, uid, one.level, level);
 	if (ret == 0)
 		ret = member_set(c->db, kind, src.id, uid, level, expires);
 	if (ret < 0)
@@ -307,10 +304,7 @@ static void members_remove(struct api_ctx *c, enum member_source kind)
 		return;
 	}
 	json_decref(one.json);
-	if (one.level == ACCESS_OWNER && uid != api_user_id(c) &&
-	    api_require_level(c, src.level, ACCESS_OWNER) < 0)
-		return;
-	ret = owner_may_go(c, &src, uid, one.level);
+	ret = change_allowed(c, &src, uid, one.level, 0);
 	if (ret == 0)
 		ret = member_remove(c->db, kind, src.id, uid);
 	if (ret < 0)

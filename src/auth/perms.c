@@ -3,6 +3,7 @@
 #include "token.h"
 #include "core/err.h"
 #include "model/member.h"
+#include "model/member_list.h"
 #include "model/namespace.h"
 #include "model/project.h"
 #include "model/user.h"
@@ -126,4 +127,43 @@ int perms_git_push(struct db *db, const struct principal *who, const struct proj
 	if (p->archived)
 		return ERR_DENIED;
 	return 0;
+}
+
+int perms_member_change(struct db *db, const struct member_change *m)
+{
+	int leaving = !m->new_level && m->user_id == m->caller_id;
+	int touches_owner = m->new_level == ACCESS_OWNER || m->old_level == ACCESS_OWNER;
+	int64_t owners = 0;
+	int ret;
+
+	if (!leaving && m->caller_level < ACCESS_MAINTAINER)
+		return ERR_DENIED;
+	if (!leaving && touches_owner && m->caller_level < ACCESS_OWNER)
+		return ERR_DENIED;
+	if (m->new_level == ACCESS_OWNER)
+		return 0;
+	if (m->personal_owner && m->personal_owner == m->user_id)
+		return ERR_DENIED;
+	if (!m->is_group || m->old_level < ACCESS_OWNER)
+		return 0;
+	ret = member_owner_count(db, m->namespace_id, &owners);
+	if (ret < 0)
+		return ret;
+	return owners > 1 ? 0 : ERR_DENIED;
+}
+
+int perms_namespace_create_in(struct db *db, const struct principal *who,
+			      const struct namespace *ns)
+{
+	int level = 0;
+	int ret;
+
+	if (!who->user)
+		return ERR_NOTFOUND;
+	if (!strcmp(ns->kind, "user"))
+		return ns->owner_id == who->user->id || who->user->is_admin ? 0 : ERR_NOTFOUND;
+	ret = perms_group_read(db, who, ns, &level);
+	if (ret < 0)
+		return ret;
+	return level >= ACCESS_MAINTAINER ? 0 : ERR_NOTFOUND;
 }

@@ -72,6 +72,7 @@ static const struct web_page fixed_pages[] = {
 	{ "/dashboard", WEB_GET, web_dashboard },
 	{ "/dashboard/projects", WEB_GET, web_dashboard },
 	{ "/dashboard/groups", WEB_GET, web_dashboard_groups },
+	{ "/dashboard/activity", WEB_GET, web_dashboard_activity },
 	{ "/explore", WEB_GET, web_explore },
 	{ "/explore/projects", WEB_GET, web_explore },
 	{ "/explore/groups", WEB_GET, web_explore_groups },
@@ -82,9 +83,14 @@ static const struct web_page fixed_pages[] = {
 	{ "/-/profile/password", WEB_GET | WEB_POST | WEB_PREFIX, web_profile_password },
 	{ "/-/profile/personal_access_tokens", WEB_GET | WEB_POST | WEB_PREFIX,
 	  web_profile_tokens },
+	{ "/-/profile/keys", WEB_GET | WEB_POST | WEB_PREFIX, web_profile_keys },
+	{ "/-/profile/applications", WEB_GET | WEB_POST | WEB_PREFIX, web_profile_applications },
 	{ "/-/static", WEB_GET | WEB_PREFIX, web_static },
 	{ "/admin", WEB_GET, web_admin },
 	{ "/admin/users", WEB_GET | WEB_POST | WEB_PREFIX, web_admin_users },
+	{ "/admin/groups", WEB_GET, web_admin_groups },
+	{ "/admin/projects", WEB_GET, web_admin_projects },
+	{ "/admin/system_info", WEB_GET, web_admin_system },
 };
 
 /* Pages below /NAMESPACE/PROJECT/-/. */
@@ -102,6 +108,14 @@ static const struct web_page project_pages[] = {
 	{ "project_members", WEB_GET | WEB_POST | WEB_PREFIX, web_settings_members },
 	{ "settings/repository", WEB_GET | WEB_POST | WEB_PREFIX, web_settings_repository },
 	{ "hooks", WEB_GET | WEB_POST | WEB_PREFIX, web_settings_hooks },
+	{ "settings/advanced", WEB_GET | WEB_POST | WEB_PREFIX, web_settings_advanced },
+	{ "settings/mirror", WEB_GET, web_settings_mirror },
+};
+
+/* Pages below /groups/GROUP/-/ (and /GROUP/-/). */
+static const struct web_page group_pages[] = {
+	{ "group_members", WEB_GET | WEB_POST | WEB_PREFIX, web_group_members },
+	{ "edit", WEB_GET | WEB_POST | WEB_PREFIX, web_group_settings },
 };
 
 static int page_matches(const struct web_page *pg, const char *path)
@@ -193,15 +207,19 @@ static void dispatch_path(struct web_ctx *c)
 		web_fail(c, ret);
 		goto out;
 	}
-	if (c->rest) {
-		web_error(c, 404, NULL);
-		goto out;
-	}
 	ret = namespace_find_by_full_path(c->db, full.ptr, &c->ns);
+	if (ret == 0 && c->rest && strcmp(c->ns->kind, "group"))
+		ret = ERR_NOTFOUND;
 	if (ret == 0 && !strcmp(c->ns->kind, "group"))
 		ret = perms_group_read(c->db, &c->who, c->ns, &c->level);
 	if (ret < 0) {
 		web_fail(c, ret);
+		goto out;
+	}
+	if (c->rest) {
+		buf_addf(&c->base, "/groups/%s", c->ns->full_path);
+		if (!dispatch(c, group_pages, sizeof(group_pages) / sizeof(*group_pages), c->rest))
+			web_error(c, 404, NULL);
 		goto out;
 	}
 	if (c->is_post)

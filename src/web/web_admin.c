@@ -30,10 +30,7 @@ static int admin_only(struct web_ctx *c)
 
 static void admin_nav(struct web_ctx *c, const char *cur)
 {
-	html_addf(&c->out, "<h1>Admin area</h1><nav class=\"tabs\" aria-label=\"Admin\">"
-		  "<a href=\"/admin\"%r>Overview</a><a href=\"/admin/users\"%r>Users</a></nav>",
-		  !strcmp(cur, "overview") ? " aria-current=\"page\"" : "",
-		  !strcmp(cur, "users") ? " aria-current=\"page\"" : "");
+	web_admin_nav(c, cur);
 }
 
 void web_admin(struct web_ctx *c)
@@ -66,10 +63,10 @@ static int user_row(const struct user *u, void *ctx)
 	struct web_ctx *c = ctx;
 	int blocked = !strcmp(u->state, "blocked");
 
-	html_addf(&c->out, "<tr><td><strong>%s</strong>%r<br><span class=\"muted\">%s</span></td>"
-		  "<td class=\"hide-sm\">%s</td><td>%s</td><td>", u->username,
-		  u->is_admin ? " <span class=\"badge\">admin</span>" : "", u->name, u->email,
-		  u->state);
+	html_addf(&c->out, "<tr><td><a href=\"/admin/users/%u\"><strong>%s</strong></a>%r<br>"
+		  "<span class=\"muted\">%s</span></td><td class=\"hide-sm\">%s</td><td>%s</td><td>",
+		  u->username, u->username, u->is_admin ? " <span class=\"badge\">admin</span>" : "",
+		  u->name, u->email, u->state);
 	if (u->id != c->who.user->id) {
 		html_addf(&c->out, "<form method=\"post\" action=\"/admin/users/%u/%r\">", u->username,
 			  blocked ? "unblock" : "block");
@@ -194,6 +191,8 @@ void web_admin_users(struct web_ctx *c)
 		users_page(c, 200, NULL, NULL);
 	else if (!*sub)
 		user_create_post(c);
+	else if (*sub == '/' && web_admin_user(c, sub + 1))
+		return;
 	else if (c->is_post)
 		user_state_post(c, sub + 1);
 	else

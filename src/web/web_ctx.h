@@ -14,7 +14,7 @@
 #include "auth/authn.h"
 #include "core/buf.h"
 #include "http/http.h"
-#include "core/html.h"
+#include "web/html.h"
 
 struct app;
 struct db;
@@ -159,6 +159,30 @@ void web_settings_hooks(struct web_ctx *c);
 
 void web_profile_password(struct web_ctx *c);
 void web_profile_tokens(struct web_ctx *c);
+
+/* Activity, group members and settings, more project settings, SSH keys
+ * and authorised applications, the rest of the admin area. */
+void web_dashboard_activity(struct web_ctx *c);
+void web_group_members(struct web_ctx *c);
+void web_group_settings(struct web_ctx *c);
+void web_settings_advanced(struct web_ctx *c);
+void web_settings_mirror(struct web_ctx *c);
+/* The mirror's state as a line under the project title (nothing when the
+ * project is not a mirror). */
+void web_mirror_banner(struct web_ctx *c);
+/* The user-settings tab bar; cur is "tokens", "password", "keys" or
+ * "applications". */
+void web_profile_nav(struct web_ctx *c, const char *cur);
+void web_profile_keys(struct web_ctx *c);
+void web_profile_applications(struct web_ctx *c);
+/* The admin area's tab bar. */
+void web_admin_nav(struct web_ctx *c, const char *cur);
+/* /admin/users/NAME and its admin, unadmin and password POSTs; 0 when sub
+ * is none of these (block and unblock), having answered nothing. */
+int web_admin_user(struct web_ctx *c, const char *sub);
+void web_admin_groups(struct web_ctx *c);
+void web_admin_projects(struct web_ctx *c);
+void web_admin_system(struct web_ctx *c);
 
 void web_admin(struct web_ctx *c);
 void web_admin_users(struct web_ctx *c);

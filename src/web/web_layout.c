@@ -178,6 +178,8 @@ void web_project_begin(struct web_ctx *c, const char *title, const char *tab_nam
 		  p->namespace_full_path, p->namespace_name, c->base.ptr, p->name, p->visibility);
 	if (p->description && *p->description)
 		html_addf(&c->out, "<p class=\"desc\">%s</p>", p->description);
+	if (!c->rest)
+		web_mirror_banner(c);	/* the project's home page only */
 	html_addf(&c->out, "</div><nav class=\"tabs\" aria-label=\"Project\">");
 	tab(c, tab_name, "files", "Files", "");
 	tab(c, tab_name, "commits", "Commits", "/-/commits");

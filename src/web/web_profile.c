@@ -23,11 +23,7 @@
 
 static void profile_nav(struct web_ctx *c, const char *cur)
 {
-	html_addf(&c->out, "<nav class=\"tabs\" aria-label=\"User settings\">"
-		  "<a href=\"/-/profile/personal_access_tokens\"%r>Access tokens</a>"
-		  "<a href=\"/-/profile/password/edit\"%r>Password</a></nav>",
-		  !strcmp(cur, "tokens") ? " aria-current=\"page\"" : "",
-		  !strcmp(cur, "password") ? " aria-current=\"page\"" : "");
+	web_profile_nav(c, cur);
 }
 
 static void password_form(struct web_ctx *c, int status, const char *kind, const char *msg)

@@ -40,6 +40,8 @@ void web_settings_nav(struct web_ctx *c, const char *cur)
 		{ "members", "Members", "/-/project_members" },
 		{ "repository", "Protected branches", "/-/settings/repository" },
 		{ "hooks", "Webhooks", "/-/hooks" },
+		{ "mirror", "Mirroring", "/-/settings/mirror" },
+		{ "advanced", "Advanced", "/-/settings/advanced" },
 	};
 
 	html_addf(&c->out, "<nav class=\"tabs\" aria-label=\"Settings\">");

@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/parse.h"
 #include "core/xalloc.h"
+#include "jobs/hook_test.h"
 #include "jobs/outbound.h"
 #include "model/member.h"
 #include "model/project.h"
@@ -207,7 +208,10 @@ static void hooks_page(struct web_ctx *c, int status, const char *kind, const ch
 			  c->base.ptr, w->id, c->base.ptr, w->id);
 		web_csrf_field(c);
 		html_addf(&c->out, " <button type=\"submit\" class=\"danger\">Delete</button></form>"
-			  "</li>");
+			  "<form method=\"post\" action=\"%u/-/hooks/%D/test\" class=\"inline\">",
+			  c->base.ptr, w->id);
+		web_csrf_field(c);
+		html_addf(&c->out, " <button type=\"submit\">Test</button></form></li>");
 		buf_release(&shown);
 	}
 	html_addf(&c->out, "</ul>");
@@ -350,6 +354,21 @@ static void hook_update(struct web_ctx *c, struct webhook *w)
 	buf_release(&err);
 }
 
+/* "Test": a sample push through the delivery queue, as the API's trigger. */
+static void hook_test_post(struct web_ctx *c, const struct webhook *w)
+{
+	struct buf err = BUF_INIT_MAX(512);
+	int ret = hook_test_push(c->db, c->proj, c->who.user, w->id, &err);
+
+	if (ret == ERR_NOTFOUND)
+		hooks_page(c, 422, "error", "Ensure the project has at least one commit.");
+	else if (ret < 0)
+		web_fail(c, ret);
+	else
+		hooks_page(c, 200, "notice", "A test push event was queued for delivery.");
+	buf_release(&err);
+}
+
 void web_settings_hooks(struct web_ctx *c)
 {
 	const char *sub = c->rest + strlen("hooks");
@@ -371,6 +390,8 @@ void web_settings_hooks(struct web_ctx *c)
 		hook_edit_page(c, w, 200, NULL, NULL);
 	else if (c->is_post && !*tail)
 		hook_update(c, w);
+	else if (c->is_post && !strcmp(tail, "/test"))
+		hook_test_post(c, w);
 	else if (c->is_post && !strcmp(tail, "/delete") && webhook_delete(c->db, w->id) == 0)
 		hooks_page(c, 200, "notice", "The webhook was deleted.");
 	else
