@@ -9,7 +9,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 static void backup_usage(FILE *out)
 {
@@ -26,11 +25,24 @@ static void print_line(const char *what, const char *s)
 	fputc('\n', stderr);
 }
 
+/* The high-water mark of this image's memory. getrusage's ru_maxrss would
+ * also count the image of whoever forked us before exec. */
 static long peak_rss_kb(void)
 {
-	struct rusage ru;
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = 0;
 
-	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6)) {
+			for (const char *p = line + 6; *p; p++)
+				if (*p >= '0' && *p <= '9')
+					kb = kb * 10 + (*p - '0');
+			break;
+		}
+	if (f)
+		fclose(f);
+	return kb;
 }
 
 static int run(const char *cmd, const char *config, const char *file, int force)
