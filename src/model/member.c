@@ -38,6 +38,21 @@ int member_remove(struct db *db, enum member_source kind, int64_t source_id, int
 			    " AND user_id = $3", "sii", source_names[kind], source_id, user_id);
 }
 
+int member_direct_level(struct db *db, enum member_source kind, int64_t source_id,
+			int64_t user_id, int *level_out)
+{
+	struct db_stmt *st = NULL;
+	int ret = db_queryp(db, &st, "SELECT access_level FROM members WHERE source_kind = $1"
+			    " AND source_id = $2 AND user_id = $3", "sii", source_names[kind],
+			    source_id, user_id);
+
+	if (ret < 0)
+		return ret;
+	*level_out = ret > 0 ? (int)db_col_int64(st, 0) : ACCESS_NONE;
+	db_stmt_free(st);
+	return 0;
+}
+
 /* Ancestors of a namespace (itself included) by a recursive walk up
  * parent_id; the depth is bounded by LIMIT_NAMESPACE_DEPTH at creation. */
 #define ANCESTORS_CTE \

@@ -23,6 +23,10 @@ int access_level_valid(int level);
 int member_set(struct db *db, enum member_source kind, int64_t source_id, int64_t user_id,
 	       int level, int64_t expires_at);
 int member_remove(struct db *db, enum member_source kind, int64_t source_id, int64_t user_id);
+/* The user's own membership level in one project or group (not inherited),
+ * ACCESS_NONE when there is none. */
+int member_direct_level(struct db *db, enum member_source kind, int64_t source_id,
+			int64_t user_id, int *level_out);
 /* The user's effective level in a project: its own membership, memberships of
  * the namespace and its ancestors, and Owner for the owner of a personal
  * namespace. Expired memberships count as none. */

@@ -132,22 +132,10 @@ static void members_page(struct web_ctx *c, int status, const char *kind, const 
 	web_page_end(c, status);
 }
 
-static int direct_level_of(const struct member_row *m, void *ctx)
-{
-	*(int *)ctx = m->level;
-	return 1;
-}
-
 /* The member's direct level in the group, 0 when none. */
 static int direct_level(struct web_ctx *c, int64_t uid, int *out)
 {
-	struct member_scope s = { MEMBER_NAMESPACE, c->ns->id, 0, NULL, uid };
-
-	int ret;
-
-	*out = 0;
-	ret = member_list(c->db, &s, 0, 1, direct_level_of, out);
-	return ret < 0 ? ret : 0;	/* 1: the callback stopped the walk */
+	return member_direct_level(c->db, MEMBER_NAMESPACE, c->ns->id, uid, out);
 }
 
 static int level_field(struct web_ctx *c, int *out)

@@ -5,6 +5,7 @@
 #include "core/err.h"
 #include "core/parse.h"
 #include "core/xalloc.h"
+#include "auth/perms.h"
 #include "model/member.h"
 #include "model/member_list.h"
 #include "model/names.h"
@@ -224,6 +225,36 @@ static void members_page(struct web_ctx *c, int status, const char *kind, const 
 	web_page_end(c, status);
 }
 
+/* GitLab's membership rules, shared with the API and the group pages
+ * (perms_member_change); new_level 0 removes. Answers the page itself. */
+static void member_change_apply(struct web_ctx *c, int64_t uid, int new_level, int adding)
+{
+	struct member_change mc = { 0, c->proj->namespace_id, 0, c->who.user->id, c->level, uid,
+				    0, new_level };
+	int ret;
+
+	if (!strcmp(c->proj->namespace_kind, "user"))
+		mc.personal_owner = c->proj->namespace_owner_id;
+	ret = member_direct_level(c->db, MEMBER_PROJECT, c->proj->id, uid, &mc.old_level);
+	if (ret == 0 && !adding && !mc.old_level)
+		ret = ERR_NOTFOUND;
+	if (ret == 0)
+		ret = perms_member_change(c->db, &mc);
+	if (ret == ERR_DENIED) {
+		members_page(c, 403, "error", "Only owners can grant, change or remove the Owner "
+			     "role, and a personal project keeps its owner.");
+		return;
+	}
+	if (ret == 0)
+		ret = new_level ? member_set(c->db, MEMBER_PROJECT, c->proj->id, uid, new_level, 0)
+				: member_remove(c->db, MEMBER_PROJECT, c->proj->id, uid);
+	if (ret < 0)
+		web_fail(c, ret);
+	else
+		members_page(c, 200, "notice", adding ? "The member was added." :
+			     "The member was removed.");
+}
+
 static void member_add(struct web_ctx *c)
 {
 	const char *name = web_form_get(c, "username");
@@ -236,22 +267,15 @@ static void member_add(struct web_ctx *c)
 		members_page(c, 422, "error", "Choose a user and a role.");
 		return;
 	}
-	/* Only Owners hand out Owner, as in the API. */
-	if (level == ACCESS_OWNER && c->level < ACCESS_OWNER) {
-		members_page(c, 403, "error", "Only owners can add owners.");
-		return;
-	}
 	ret = user_find_by_username(c->db, name, &u);
 	if (ret == ERR_NOTFOUND) {
 		members_page(c, 422, "error", "There is no user with that username.");
 		return;
 	}
-	if (ret == 0)
-		ret = member_set(c->db, MEMBER_PROJECT, c->proj->id, u->id, (int)level, 0);
 	if (ret < 0)
 		web_fail(c, ret);
 	else
-		members_page(c, 200, "notice", "The member was added.");
+		member_change_apply(c, u->id, (int)level, 1);
 	user_free(u);
 }
 
@@ -261,7 +285,6 @@ static void member_remove_post(struct web_ctx *c, const char *sub)
 	char id[32];
 	uint64_t uid = 0;
 	size_t n = slash ? (size_t)(slash - sub) : 0;
-	int ret;
 
 	if (!slash || strcmp(slash, "/remove") || n == 0 || n >= sizeof(id)) {
 		web_error(c, 404, NULL);
@@ -273,12 +296,7 @@ static void member_remove_post(struct web_ctx *c, const char *sub)
 		web_error(c, 404, NULL);
 		return;
 	}
-	ret = member_remove(c->db, MEMBER_PROJECT, c->proj->id, (int64_t)uid);
-	if (ret < 0) {
-		web_fail(c, ret);
-		return;
-	}
-	members_page(c, 200, "notice", "The member was removed.");
+	member_change_apply(c, (int64_t)uid, 0, 0);
 }
 
 void web_settings_members(struct web_ctx *c)

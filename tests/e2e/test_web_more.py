@@ -387,3 +387,23 @@ def test_admin_lists_and_system_info(kura, env):
         assert env["dev"].get(path).status_code == 404
         assert Browser(kura).get(path).status_code == 303
     assert b.get("/admin/projects?page=99999").status_code == 200
+
+
+def test_project_members_follow_the_shared_rules(kura, env):
+    """The project members page applies the same rules as the API and the
+    group pages: a Maintainer neither grants nor removes Owner."""
+    kura.create_user("mo_powner", "powner-password-1")
+    kura.add_member("mo_powner", 50, project="mo/app")
+    b = env["maint"]
+    base = "/mo/app/-/project_members"
+    r = b.post(base, {"username": "mo_out", "access_level": "50"})
+    assert r.status_code == 403
+    r = b.post(f"{base}/{uid(kura, 'mo_powner')}/remove", {})
+    assert r.status_code == 403
+    assert kura.sql("SELECT count(*) FROM members m JOIN users u ON u.id = m.user_id"
+                    " WHERE u.username = 'mo_powner'") == [(1,)]
+    r = b.post(base, {"username": "mo_out", "access_level": "20"})
+    assert r.status_code == 200
+    r = b.post(f"{base}/{uid(kura, 'mo_out')}/remove", {})
+    assert r.status_code == 200
+    assert b.post(f"{base}/999999/remove", {}).status_code == 404
