@@ -254,6 +254,8 @@ static int load_table(struct restore *r, const struct tar_entry *e)
 	}
 	if (ret == 0 && line.len)
 		ret = buf_error(&line) ? ERR_TOOBIG : load_line(r, &l, &line);
+	if (ret == 0 && l)
+		ret = dump_load_finish(l, r->err);
 	if (ret == 0 && (!l || dump_loader_rows(l) != manifest_rows(r, e->name))) {
 		buf_addf(r->err, "%s does not hold the rows the manifest counts", e->name);
 		ret = ERR_INVALID;

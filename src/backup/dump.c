@@ -30,6 +30,14 @@ static const char pg_columns[] =
 	"SELECT column_name, data_type FROM information_schema.columns"
 	" WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position";
 
+/* Foreign keys of a table to itself. */
+static const char sqlite_self_refs[] =
+	"SELECT \"from\" FROM pragma_foreign_key_list($1) WHERE \"table\" = $1";
+static const char pg_self_refs[] =
+	"SELECT a.attname FROM pg_constraint c JOIN pg_attribute a"
+	" ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)"
+	" WHERE c.contype = 'f' AND c.conrelid = c.confrelid AND c.conrelid = $1::regclass";
+
 /* Identifiers from the catalog or an archive end up in SQL text: only
  * lower-case snake_case passes, and they are quoted besides. */
 static int ident_ok(const char *s)
@@ -63,10 +71,20 @@ static int read_columns(struct db *db, struct dump_table *t)
 		}
 		t->cols[t->ncols].name = xstrdup(name);
 		t->cols[t->ncols].is_int = type && strcasestr(type, "int") != NULL;
+		t->cols[t->ncols].self_ref = 0;
 		t->ncols++;
 	}
 	db_stmt_free(st);
-	return ret < 0 ? ret : t->ncols ? 0 : ERR_INVALID;
+	st = NULL;
+	if (ret < 0 || !t->ncols)
+		return ret < 0 ? ret : ERR_INVALID;
+	ret = db_queryp(db, &st, pg ? pg_self_refs : sqlite_self_refs, "s", t->name);
+	for (; ret == 1; ret = db_step(st))
+		for (size_t i = 0; i < t->ncols; i++)
+			if (!strcmp(t->cols[i].name, db_col_text(st, 0) ? db_col_text(st, 0) : ""))
+				t->cols[i].self_ref = 1;
+	db_stmt_free(st);
+	return ret;
 }
 
 int dump_schema_read(struct db *db, struct dump_schema *out)
@@ -241,8 +259,11 @@ struct dump_loader {
 	const struct dump_table *target;
 	char *insert;		/* INSERT INTO t (cols) VALUES ($1 …) */
 	int *is_int;		/* per archive column, as the target has it */
+	int *deferred;		/* per archive column: a self-reference, set later */
 	size_t ncols;
 	int64_t rows;
+	FILE *later;		/* "[key, value …]" of deferred columns, one line a row */
+	json_t *columns;	/* the header's [name, kind] pairs */
 };
 
 static int header_problem(struct buf *err, const char *what)
@@ -260,6 +281,7 @@ static int loader_columns(struct dump_loader *l, json_t *cols, struct buf *sql, 
 	if (l->ncols == 0)
 		return header_problem(err, "names no columns");
 	l->is_int = xcalloc(l->ncols, sizeof(*l->is_int));
+	l->deferred = xcalloc(l->ncols, sizeof(*l->deferred));
 	buf_addf(sql, "INSERT INTO \"%s\" (", l->target->name);
 	json_array_foreach(cols, i, c) {
 		const char *name = json_string_value(json_array_get(c, 0));
@@ -274,6 +296,8 @@ static int loader_columns(struct dump_loader *l, json_t *cols, struct buf *sql, 
 			return ERR_INVALID;
 		}
 		l->is_int[i] = l->target->cols[j].is_int;
+		/* The first column is the key that finds the row again. */
+		l->deferred[i] = i > 0 && l->target->cols[j].self_ref;
 		buf_addf(sql, "%s\"%s\"", i ? ", " : "", name);
 	}
 	buf_addstr(sql, ") VALUES (");
@@ -306,8 +330,10 @@ int dump_load_begin(struct dump_loader **out, struct db *db, const struct dump_s
 		goto out;
 	}
 	ret = loader_columns(l, cols, &sql, err);
-	if (ret == 0)
+	if (ret == 0) {
 		l->insert = buf_detach(&sql, NULL);
+		l->columns = json_incref(cols);
+	}
 out:
 	json_decref(h);
 	buf_release(&sql);
@@ -356,6 +382,29 @@ static int bind_value(struct db_stmt *st, int idx, json_t *v, int is_int)
 	return bind_text_value(st, idx, v);
 }
 
+/* Keeps the self-references of a row aside (in a temporary file: the table
+ * may be large) when any is set. */
+static int defer_values(struct dump_loader *l, json_t *row)
+{
+	json_t *later = json_array();
+	int any = 0, ret = 0;
+
+	json_array_append(later, json_array_get(row, 0));
+	for (size_t i = 0; i < l->ncols; i++) {
+		if (!l->deferred[i])
+			continue;
+		json_array_append(later, json_array_get(row, i));
+		any |= !json_is_null(json_array_get(row, i));
+	}
+	if (any && !l->later)
+		l->later = tmpfile();
+	if (any && (!l->later || json_dumpf(later, l->later, JSON_COMPACT) < 0 ||
+		    fputc('\n', l->later) == EOF))
+		ret = ERR_UNAVAILABLE;
+	json_decref(later);
+	return ret;
+}
+
 int dump_load_row(struct dump_loader *l, const char *line, size_t len, struct buf *err)
 {
 	json_t *row = json_loadb(line, len, 0, NULL);
@@ -368,9 +417,12 @@ int dump_load_row(struct dump_loader *l, const char *line, size_t len, struct bu
 		json_decref(row);
 		return ERR_INVALID;
 	}
-	ret = db_prepare(l->db, &st, l->insert);
+	ret = defer_values(l, row);
+	if (ret == 0)
+		ret = db_prepare(l->db, &st, l->insert);
 	for (size_t i = 0; ret == 0 && i < l->ncols; i++) {
-		ret = bind_value(st, (int)i + 1, json_array_get(row, i), l->is_int[i]);
+		ret = bind_value(st, (int)i + 1, l->deferred[i] ? json_null() : json_array_get(row, i),
+				 l->is_int[i]);
 		if (ret == ERR_INVALID)
 			buf_addf(err, "row %lld of table %s in the archive has a bad value in"
 				 " column %zu", (long long)l->rows + 1, l->target->name, i + 1);
@@ -389,6 +441,63 @@ int dump_load_row(struct dump_loader *l, const char *line, size_t len, struct bu
 	return ret;
 }
 
+static void add_update(struct buf *sql, const struct dump_loader *l, json_t *cols)
+{
+	size_t n = 0;
+
+	buf_addf(sql, "UPDATE \"%s\" SET ", l->target->name);
+	for (size_t i = 0; i < l->ncols; i++)
+		if (l->deferred[i]) {
+			n++;
+			buf_addf(sql, "%s\"%s\" = $%zu", n > 1 ? ", " : "",
+				 json_string_value(json_array_get(json_array_get(cols, i), 0)), n);
+		}
+	buf_addf(sql, " WHERE \"%s\" = $%zu",
+		 json_string_value(json_array_get(json_array_get(cols, 0), 0)), n + 1);
+}
+
+static int update_row(struct dump_loader *l, const char *sql, json_t *vals)
+{
+	struct db_stmt *st = NULL;
+	size_t k = 0;
+	int ret;
+
+	ret = db_prepare(l->db, &st, sql);
+	for (size_t i = 1; ret == 0 && i < l->ncols; i++) {
+		if (!l->deferred[i])
+			continue;
+		k++;
+		ret = bind_value(st, (int)k, json_array_get(vals, k), l->is_int[i]);
+	}
+	if (ret == 0)
+		ret = bind_value(st, (int)k + 1, json_array_get(vals, 0), l->is_int[0]);
+	if (ret == 0)
+		ret = db_step(st);
+	db_stmt_free(st);
+	return ret > 0 ? 0 : ret;
+}
+
+int dump_load_finish(struct dump_loader *l, struct buf *err)
+{
+	struct buf sql = BUF_INIT;
+	json_t *vals;
+	int ret = 0;
+
+	if (!l->later)
+		return 0;
+	add_update(&sql, l, l->columns);
+	rewind(l->later);
+	while (ret == 0 && (vals = json_loadf(l->later, JSON_DISABLE_EOF_CHECK, NULL))) {
+		ret = update_row(l, sql.ptr, vals);
+		json_decref(vals);
+	}
+	if (ret < 0)
+		buf_addf(err, "the references of table %s to itself could not be restored (%s)",
+			 l->target->name, err_name(ret));
+	buf_release(&sql);
+	return ret;
+}
+
 int64_t dump_loader_rows(const struct dump_loader *l)
 {
 	return l->rows;
@@ -400,6 +509,10 @@ void dump_loader_free(struct dump_loader *l)
 		return;
 	free(l->insert);
 	free(l->is_int);
+	free(l->deferred);
+	json_decref(l->columns);
+	if (l->later)
+		fclose(l->later);
 	free(l);
 }
 

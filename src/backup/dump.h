@@ -18,6 +18,7 @@ struct db;
 struct dump_column {
 	char *name;
 	int is_int;	/* INTEGER or BIGINT; every other column is text */
+	int self_ref;	/* a foreign key to its own table (a group's parent) */
 };
 
 struct dump_table {
@@ -50,6 +51,10 @@ struct dump_loader;
 int dump_load_begin(struct dump_loader **out, struct db *db, const struct dump_schema *target,
 		    const char *header, size_t len, struct buf *err);
 int dump_load_row(struct dump_loader *l, const char *line, size_t len, struct buf *err);
+/* Sets the columns that point into the table itself, once every row is in:
+ * a row may name a parent with a higher id (a group moved under a newer
+ * one), so they are inserted as NULL first. Call after the last row. */
+int dump_load_finish(struct dump_loader *l, struct buf *err);
 int64_t dump_loader_rows(const struct dump_loader *l);
 void dump_loader_free(struct dump_loader *l);
 

@@ -115,7 +115,12 @@ def snap(request, tmp_path_factory):
         k.create_user(user, password=pw)
     tokens = {u: k.create_token(u, "api") for u in PASSWORDS}
     k.create_group("g1")
+    k.create_group("g1/team")
     k.create_group("g2")
+    # A group moved under a newer one: its parent has the higher id, so rows
+    # in id order name a parent not loaded yet.
+    k.sql("UPDATE namespaces SET parent_id = (SELECT id FROM namespaces WHERE full_path = 'g2'),"
+          " full_path = 'g2/team' WHERE full_path = 'g1/team'")
     for p in PROJECTS:
         k.create_project(p, "internal" if p == "g1/big" else "private")
     k.add_member("alice", 40, project="g1/app")
@@ -204,6 +209,8 @@ def check_restored(k, snap):
             check=False)
     assert r.returncode != 0 and "protected" in r.stderr.lower()
     git(tmp, "push", "-q", k.git_url("g1/app", "bob", PASSWORDS["bob"]), "HEAD:bob-topic")
+    assert k.sql("SELECT p.full_path FROM namespaces n JOIN namespaces p ON p.id = n.parent_id"
+                 " WHERE n.full_path = 'g2/team'") == [("g2",)]
     # Sequences moved past the restored ids.
     r = api(k, snap["root"], "POST", "/projects", json={"name": "after-restore"})
     assert r.status_code == 201, r.text
