@@ -50,6 +50,11 @@ static const struct api_endpoint *const tables[] = {
 	api_integration_endpoints,
 	api_mirror_endpoints,
 	api_application_endpoints,
+	api_project_social_endpoints,
+	api_transfer_endpoints,
+	api_share_endpoints,
+	api_user_admin_endpoints,
+	api_upload_endpoints,
 	NULL,
 };
 
@@ -380,6 +385,22 @@ static void api_end(struct http_req *req)
 	api_path_release(&ap);
 }
 
+/* POST /api/v4/projects/:id/uploads: attachments may be larger than other
+ * API bodies, so this route claims them first with its own cap. */
+static int api_upload_match(struct http_req *req)
+{
+	const char *p = http_path(req), *seg;
+	size_t n = strlen(API_PREFIX "/projects/");
+
+	if (strcmp(http_method(req), "POST") || strncmp(p, API_PREFIX "/projects/", n))
+		return 0;
+	seg = p + n;
+	n = strcspn(seg, "/");
+	return n && !strcmp(seg + n, "/uploads");
+}
+
 const struct http_route api_routes[] = {
+	{ .name = "api_upload", .match = api_upload_match, .end = api_end,
+	  .body_max = LIMIT_UPLOAD_BODY },
 	{ .name = "api", .match = api_match, .end = api_end, .body_max = LIMIT_API_BODY },
 };

@@ -7,6 +7,6 @@
 #include "http/http.h"
 
 extern const struct http_route api_routes[];
-#define API_ROUTE_COUNT 1
+#define API_ROUTE_COUNT 2
 
 #endif

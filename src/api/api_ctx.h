@@ -133,6 +133,16 @@ json_t *api_group_json(struct api_ctx *c, const struct namespace *ns);
  * caller's access level, for permissions. */
 json_t *api_project_json(struct api_ctx *c, const struct project *p, int level, int simple);
 
+/* The groups a project (project 1) or group (0) is shared with, as GitLab's
+ * shared_with_groups array (api_shares.c). */
+json_t *api_shared_with_groups(struct api_ctx *c, int project, int64_t id);
+
+/* --- tokens (api_tokens.c) ------------------------------------------------ */
+struct pat;
+json_t *api_pat_json(const struct pat *t);
+/* scopes[]=…, a JSON array or "a,b"; 400 when missing or invalid. */
+int api_scopes_param(struct api_ctx *c, unsigned *out);
+
 /* --- imports and mirrors (api_mirrors.c) ---------------------------------- */
 struct api_import;
 /* POST /projects' import_url, import_url_user, import_url_password, mirror
@@ -179,5 +189,10 @@ extern const struct api_endpoint api_repo_archive_endpoints[];
 extern const struct api_endpoint api_hook_endpoints[];
 extern const struct api_endpoint api_mirror_endpoints[];
 extern const struct api_endpoint api_application_endpoints[];
+extern const struct api_endpoint api_project_social_endpoints[];
+extern const struct api_endpoint api_transfer_endpoints[];
+extern const struct api_endpoint api_share_endpoints[];
+extern const struct api_endpoint api_user_admin_endpoints[];
+extern const struct api_endpoint api_upload_endpoints[];
 
 #endif

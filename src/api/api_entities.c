@@ -6,9 +6,12 @@
 #include "core/timeutil.h"
 #include "git/repo_read.h"
 #include "http/http.h"
+#include "auth/perms.h"
+#include "model/fork.h"
 #include "model/member.h"
 #include "model/namespace.h"
 #include "model/project.h"
+#include "model/star.h"
 #include "model/user.h"
 
 #include <string.h>
@@ -208,7 +211,7 @@ static void project_add_details(struct api_ctx *c, json_t *o, const struct proje
 	json_object_set_new(o, "only_allow_merge_if_pipeline_succeeds", json_false());
 	json_object_set_new(o, "remove_source_branch_after_merge", json_true());
 	json_object_set_new(o, "merge_method", json_string("merge"));
-	json_object_set_new(o, "shared_with_groups", json_array());
+	json_object_set_new(o, "shared_with_groups", api_shared_with_groups(c, 1, p->id));
 	for (int i = 0; features[i]; i++) {
 		buf_reset(&key);
 		buf_addf(&key, "%s_access_level", features[i]);
@@ -234,12 +237,28 @@ static json_t *project_owner(struct api_ctx *c, const struct project *p)
 	return o;
 }
 
+/* The project a fork came from, when the caller may see it (else absent). */
+static json_t *project_forked_from(struct api_ctx *c, const struct project *p)
+{
+	struct project *src = NULL;
+	int64_t id = 0;
+	json_t *o = NULL;
+
+	if (fork_source(c->db, p->id, &id) == 0 && id && project_find(c->db, id, &src) == 0 &&
+	    perms_project_visible(c->db, &c->who, src) == 0)
+		o = api_project_json(c, src, 0, 1);
+	project_free(src);
+	return o;
+}
+
 json_t *api_project_json(struct api_ctx *c, const struct project *p, int level, int simple)
 {
+	int64_t forks = 0, stars = 0;
+
 	struct buf full = BUF_INIT, web = BUF_INIT, ssh = BUF_INIT;
 	const char *ext = http_external_url(c->req);
 	const char *h = strstr(ext, "://");
-	json_t *o, *owner;
+	json_t *o, *owner, *forked;
 
 	project_full_path(&full, p);
 	buf_addf(&web, "%s/%s", ext, full.ptr);
@@ -247,6 +266,11 @@ json_t *api_project_json(struct api_ctx *c, const struct project *p, int level, 
 	buf_addstr(&ssh, "git@");
 	buf_add(&ssh, h, strcspn(h, ":/"));
 	buf_addf(&ssh, ":%s.git", full.ptr);
+	/* Counts read as 0 when the query fails: the project still answers. */
+	if (fork_count(c->db, p->id, &forks) < 0)
+		forks = 0;
+	if (star_count(c->db, p->id, &stars) < 0)
+		stars = 0;
 	o = json_pack("{s:I, s:s, s:s, s:s++, s:s, s:s, s:o, s:o, s:[], s:[],"
 		      " s:s, s:s+, s:s, s:n, s:i, s:n, s:i, s:o, s:o}",
 		      "id", (json_int_t)p->id, "description", p->description, "name", p->name,
@@ -256,14 +280,17 @@ json_t *api_project_json(struct api_ctx *c, const struct project *p, int level, 
 		      "default_branch", api_str(p->default_branch ? p->default_branch : "main"),
 		      "tag_list", "topics",
 		      "ssh_url_to_repo", ssh.ptr, "http_url_to_repo", web.ptr, ".git",
-		      "web_url", web.ptr, "readme_url", "forks_count", 0, "avatar_url",
-		      "star_count", 0, "last_activity_at", api_time(p->last_activity_at),
+		      "web_url", web.ptr, "readme_url", "forks_count", (int)forks, "avatar_url",
+		      "star_count", (int)stars, "last_activity_at", api_time(p->last_activity_at),
 		      "namespace", project_namespace(c, p));
 	if (!simple) {
 		owner = project_owner(c, p);
 		if (owner)
 			json_object_set_new(o, "owner", owner);
 		project_add_details(c, o, p, level, web.ptr);
+		forked = project_forked_from(c, p);
+		if (forked)
+			json_object_set_new(o, "forked_from_project", forked);
 		api_project_add_import(c, o, p);
 	}
 	buf_release(&full);

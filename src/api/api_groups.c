@@ -203,7 +203,7 @@ static void groups_get(struct api_ctx *c)
 	if (api_param_bool(c, "with_projects", &with_projects) < 0)
 		goto out;
 	o = api_group_json(c, ns);
-	json_object_set_new(o, "shared_with_groups", json_array());
+	json_object_set_new(o, "shared_with_groups", api_shared_with_groups(c, 0, ns->id));
 	gp.items = json_array();
 	json_object_set_new(o, "projects", gp.items);
 	json_object_set_new(o, "shared_projects", json_array());

@@ -64,7 +64,8 @@ static int project_filter_params(struct api_ctx *c, struct project_filter *f, in
 	    api_param_bool(c, "simple", simple) < 0 ||
 	    api_param_enum(c, "order_by", orders, &f->order_by) < 0 ||
 	    api_param_enum(c, "sort", sorts, &sort) < 0 ||
-	    api_param_bool(c, "include_subgroups", &f->include_subgroups) < 0)
+	    api_param_bool(c, "include_subgroups", &f->include_subgroups) < 0 ||
+	    api_param_bool(c, "starred", &f->starred) < 0)
 		return ERR_INVALID;
 	ret = api_param_bool(c, "archived", &archived);
 	if (ret < 0)
@@ -73,7 +74,7 @@ static int project_filter_params(struct api_ctx *c, struct project_filter *f, in
 		f->archived = archived;
 	f->sort_asc = !strcmp(sort, "asc");
 	/* Anonymous callers are members of nothing. */
-	if (!f->viewer_id && (f->owned || f->membership || f->min_access_level))
+	if (!f->viewer_id && (f->owned || f->membership || f->min_access_level || f->starred))
 		f->viewer_id = -1;
 	return 0;
 }

@@ -14,7 +14,7 @@
 #include <sodium.h>
 #include <string.h>
 
-static json_t *pat_json(const struct pat *t)
+json_t *api_pat_json(const struct pat *t)
 {
 	json_t *scopes = json_array();
 	char day[16];
@@ -24,17 +24,18 @@ static json_t *pat_json(const struct pat *t)
 			json_array_append_new(scopes, json_string(scope_name(i)));
 	if (t->expires_at)
 		time_format_date(day, sizeof(day), t->expires_at);
-	return json_pack("{s:I, s:s, s:b, s:o, s:o, s:I, s:o, s:b, s:o}",
+	return json_pack("{s:I, s:s, s:b, s:o, s:o, s:I, s:o, s:b, s:o, s:b}",
 			 "id", (json_int_t)t->id, "name", t->name, "revoked", t->revoked,
 			 "created_at", api_time(t->created_at), "scopes", scopes,
 			 "user_id", (json_int_t)t->user_id, "last_used_at", api_time(t->last_used_at),
 			 "active", pat_is_active(t, time_now_ms()),
-			 "expires_at", t->expires_at ? json_string(day) : json_null());
+			 "expires_at", t->expires_at ? json_string(day) : json_null(),
+			 "impersonation", t->impersonation);
 }
 
 static int pat_page_add(const struct pat *t, void *ctx)
 {
-	json_array_append_new(ctx, pat_json(t));
+	json_array_append_new(ctx, api_pat_json(t));
 	return 0;
 }
 
@@ -97,7 +98,7 @@ static void tokens_get(struct api_ctx *c)
 
 	if (token_find(c, api_arg(c, 0), &t) < 0)
 		return;
-	api_json(c, 200, pat_json(t));
+	api_json(c, 200, api_pat_json(t));
 	pat_free(t);
 }
 
@@ -107,7 +108,7 @@ static void tokens_self(struct api_ctx *c)
 
 	if (token_find(c, "self", &t) < 0)
 		return;
-	api_json(c, 200, pat_json(t));
+	api_json(c, 200, api_pat_json(t));
 	pat_free(t);
 }
 
@@ -137,7 +138,7 @@ static void tokens_revoke_self(struct api_ctx *c)
 }
 
 /* scopes[]=api&scopes[]=read_user, or a JSON array, or "api,read_user". */
-static int scopes_param(struct api_ctx *c, unsigned *out)
+int api_scopes_param(struct api_ctx *c, unsigned *out)
 {
 	json_t *v = json_object_get(c->params, "scopes");
 	struct buf list = BUF_INIT_MAX(1024);
@@ -178,7 +179,7 @@ static void tokens_create(struct api_ctx *c)
 
 	if (api_user_find(c, api_arg(c, 0), &u) < 0)
 		return;
-	if (api_param_required(c, "name", &name) < 0 || scopes_param(c, &scopes) < 0 ||
+	if (api_param_required(c, "name", &name) < 0 || api_scopes_param(c, &scopes) < 0 ||
 	    api_param_str(c, "expires_at", &expires) < 0)
 		goto out;
 	if (expires && time_parse_date(expires, &expires_at) < 0) {
@@ -194,7 +195,7 @@ static void tokens_create(struct api_ctx *c)
 		api_fail(c, ret, "User", &err);
 		goto out;
 	}
-	o = pat_json(t);
+	o = api_pat_json(t);
 	json_object_set_new(o, "token", json_string(secret.ptr));
 	api_json(c, 201, o);
 out:

@@ -10,6 +10,7 @@
 #define LIMIT_URL_PATH 1024			/* GitLab's own full-path limits fit easily */
 #define LIMIT_API_BODY (1024 * 1024)		/* JSON/form API bodies */
 #define LIMIT_FORM_BODY (256 * 1024)		/* web forms */
+#define LIMIT_UPLOAD_BODY (10 * 1024 * 1024)	/* project uploads (attachments), buffered */
 #define LIMIT_SHUTDOWN_MS 25000			/* under ECS's default 30 s stop timeout */
 
 /* Names (GitLab: 255 for paths and names) */

@@ -333,6 +333,38 @@ static const struct migration migrations[] = {
 	  /* The daily sweep re-queues itself; this row starts the chain. */
 	  "INSERT INTO jobs (kind, payload, idempotency_key, run_at, max_attempts, created_at)"
 	  " VALUES ('token_expiry_sweep', '{}', 'token-expiry-sweep-first', 0, 5, 0);" },
+	{ 10, "stars, forks, group shares, impersonation tokens",
+	  "CREATE TABLE project_stars ("
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+	  " created_at BIGINT NOT NULL,"
+	  " PRIMARY KEY (project_id, user_id));"
+	  "CREATE INDEX project_stars_user ON project_stars (user_id);"
+	  /* One row per fork; deleting either side ends the relation. */
+	  "CREATE TABLE project_forks ("
+	  " project_id BIGINT PRIMARY KEY REFERENCES projects (id) ON DELETE CASCADE,"
+	  " forked_from_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " created_at BIGINT NOT NULL);"
+	  "CREATE INDEX project_forks_source ON project_forks (forked_from_id);"
+	  /* A group or project shared with a group: that group's members get
+	   * access up to access_level. */
+	  "CREATE TABLE group_group_links ("
+	  " shared_group_id BIGINT NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,"
+	  " shared_with_group_id BIGINT NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,"
+	  " access_level INTEGER NOT NULL,"
+	  " expires_at BIGINT,"
+	  " created_at BIGINT NOT NULL,"
+	  " PRIMARY KEY (shared_group_id, shared_with_group_id));"
+	  "CREATE INDEX group_group_links_with ON group_group_links (shared_with_group_id);"
+	  "CREATE TABLE project_group_links ("
+	  " project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,"
+	  " group_id BIGINT NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,"
+	  " access_level INTEGER NOT NULL,"
+	  " expires_at BIGINT,"
+	  " created_at BIGINT NOT NULL,"
+	  " PRIMARY KEY (project_id, group_id));"
+	  "CREATE INDEX project_group_links_group ON project_group_links (group_id);"
+	  "ALTER TABLE personal_access_tokens ADD COLUMN impersonation INTEGER NOT NULL DEFAULT 0;" },
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

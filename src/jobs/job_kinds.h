@@ -19,5 +19,8 @@ int mail_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
 int push_mail_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
 /* "token_expiry_sweep": daily; mails owners of tokens expiring within 7 days. */
 int token_expiry_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
+/* "housekeeping": repacks a project's repository with a bitmap and prunes
+ * old unreachable objects ({"project_id": N}). */
+int housekeeping_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
 
 #endif

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #define DAY_MS (24LL * 60 * 60 * 1000)
-#define PAT_COLUMNS "id, user_id, name, scopes, created_at, expires_at, last_used_at, revoked"
+#define PAT_COLUMNS "id, user_id, name, scopes, created_at, expires_at, last_used_at, revoked," \
+		    " impersonation"
 
 static struct pat *pat_from_row(struct db_stmt *st)
 {
@@ -29,6 +30,7 @@ static struct pat *pat_from_row(struct db_stmt *st)
 	t->expires_at = db_col_int64(st, 5);
 	t->last_used_at = db_col_int64(st, 6);
 	t->revoked = (int)db_col_int64(st, 7);
+	t->impersonation = (int)db_col_int64(st, 8);
 	return t;
 }
 
@@ -138,17 +140,19 @@ int pat_touch(struct db *db, const struct pat *t)
 			"ii", now, t->id);
 }
 
-/* $1 user (0: all), $2 state ('' both), $3 now. */
+/* $1 user (0: all), $2 state ('' both), $3 now, $4 impersonation only. */
 #define PAT_WHERE \
 	" FROM personal_access_tokens WHERE ($1 = 0 OR user_id = $1) AND ($2 = ''" \
 	" OR ($2 = 'active' AND revoked = 0 AND (expires_at IS NULL OR expires_at > $3))" \
-	" OR ($2 = 'inactive' AND (revoked = 1 OR expires_at <= $3)))"
+	" OR ($2 = 'inactive' AND (revoked = 1 OR expires_at <= $3)))" \
+	" AND ($4 = 0 OR impersonation = 1)"
 
-int pat_count(struct db *db, int64_t user_id, const char *state, int64_t *out)
+static int pat_count_where(struct db *db, int64_t user_id, const char *state, int64_t imp,
+			   int64_t *out)
 {
 	struct db_stmt *st = NULL;
-	int ret = db_queryp(db, &st, "SELECT count(*)" PAT_WHERE, "isi", user_id,
-			    state ? state : "", time_now_ms());
+	int ret = db_queryp(db, &st, "SELECT count(*)" PAT_WHERE, "isii", user_id,
+			    state ? state : "", time_now_ms(), imp);
 
 	if (ret <= 0)
 		return ret < 0 ? ret : ERR_INTERNAL;
@@ -157,14 +161,15 @@ int pat_count(struct db *db, int64_t user_id, const char *state, int64_t *out)
 	return 0;
 }
 
-int pat_list(struct db *db, int64_t user_id, const char *state, int64_t offset, int64_t limit,
-	     int (*fn)(const struct pat *t, void *ctx), void *ctx)
+static int pat_list_where(struct db *db, int64_t user_id, const char *state, int64_t imp,
+			  int64_t offset, int64_t limit,
+			  int (*fn)(const struct pat *t, void *ctx), void *ctx)
 {
 	struct db_stmt *st = NULL;
 	int ret;
 
 	ret = db_prepare(db, &st, "SELECT " PAT_COLUMNS PAT_WHERE
-			 " ORDER BY id DESC LIMIT $4 OFFSET $5");
+			 " ORDER BY id DESC LIMIT $5 OFFSET $6");
 	if (ret == 0)
 		ret = db_bind_int64(st, 1, user_id);
 	if (ret == 0)
@@ -172,9 +177,11 @@ int pat_list(struct db *db, int64_t user_id, const char *state, int64_t offset, 
 	if (ret == 0)
 		ret = db_bind_int64(st, 3, time_now_ms());
 	if (ret == 0)
-		ret = db_bind_int64(st, 4, limit);
+		ret = db_bind_int64(st, 4, imp);
 	if (ret == 0)
-		ret = db_bind_int64(st, 5, offset);
+		ret = db_bind_int64(st, 5, limit);
+	if (ret == 0)
+		ret = db_bind_int64(st, 6, offset);
 	while (ret == 0 && (ret = db_step(st)) > 0) {
 		struct pat *t = pat_from_row(st);
 
@@ -183,4 +190,32 @@ int pat_list(struct db *db, int64_t user_id, const char *state, int64_t offset, 
 	}
 	db_stmt_free(st);
 	return ret;
+}
+
+int pat_count(struct db *db, int64_t user_id, const char *state, int64_t *out)
+{
+	return pat_count_where(db, user_id, state, 0, out);
+}
+
+int pat_list(struct db *db, int64_t user_id, const char *state, int64_t offset, int64_t limit,
+	     int (*fn)(const struct pat *t, void *ctx), void *ctx)
+{
+	return pat_list_where(db, user_id, state, 0, offset, limit, fn, ctx);
+}
+
+int pat_set_impersonation(struct db *db, int64_t id)
+{
+	return db_execp(db, "UPDATE personal_access_tokens SET impersonation = 1 WHERE id = $1",
+			"i", id);
+}
+
+int pat_impersonation_count(struct db *db, int64_t user_id, const char *state, int64_t *out)
+{
+	return pat_count_where(db, user_id, state, 1, out);
+}
+
+int pat_impersonation_list(struct db *db, int64_t user_id, const char *state, int64_t offset,
+			   int64_t limit, int (*fn)(const struct pat *t, void *ctx), void *ctx)
+{
+	return pat_list_where(db, user_id, state, 1, offset, limit, fn, ctx);
 }

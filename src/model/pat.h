@@ -15,6 +15,7 @@ struct pat {
 	int64_t expires_at;	/* ms at 00:00 UTC of the expiry date; 0: never */
 	int64_t last_used_at;	/* 0: never */
 	int revoked;
+	int impersonation;	/* made by an administrator to act as the user */
 };
 
 /* Creates a token and appends its secret to secret_out (shown once).
@@ -37,5 +38,12 @@ void pat_free(struct pat *t);
 int pat_count(struct db *db, int64_t user_id, const char *state, int64_t *out);
 int pat_list(struct db *db, int64_t user_id, const char *state, int64_t offset, int64_t limit,
 	     int (*fn)(const struct pat *t, void *ctx), void *ctx);
+
+/* Impersonation tokens: ordinary tokens flagged as made by an administrator
+ * (GitLab's impersonation_tokens API lists only these). */
+int pat_set_impersonation(struct db *db, int64_t id);
+int pat_impersonation_count(struct db *db, int64_t user_id, const char *state, int64_t *out);
+int pat_impersonation_list(struct db *db, int64_t user_id, const char *state, int64_t offset,
+			   int64_t limit, int (*fn)(const struct pat *t, void *ctx), void *ctx);
 
 #endif

@@ -90,6 +90,16 @@ static void query_where(struct sqlq *q, const struct project_filter *f, struct b
 		sqlq_add(q, " AND p.archived = ");
 		sqlq_int(q, f->archived ? 1 : 0);
 	}
+	if (f->forked_from) {
+		sqlq_add(q, " AND p.id IN (SELECT project_id FROM project_forks WHERE forked_from_id = ");
+		sqlq_int(q, f->forked_from);
+		sqlq_add(q, ")");
+	}
+	if (f->starred) {
+		sqlq_add(q, " AND p.id IN (SELECT project_id FROM project_stars WHERE user_id = ");
+		sqlq_int(q, f->viewer_id);
+		sqlq_add(q, ")");
+	}
 }
 
 static const char *order_column(const char *order_by)

@@ -21,6 +21,8 @@ struct project_filter {
 	int membership;			/* the viewer is a member (Guest and up) */
 	int min_access_level;		/* 0: none */
 	int archived;			/* -1 any, 0 not archived, 1 archived */
+	int64_t forked_from;		/* 0, or only forks of that project */
+	int starred;			/* only projects the viewer starred */
 	const char *order_by;		/* id name path created_at updated_at last_activity_at */
 	int sort_asc;
 };

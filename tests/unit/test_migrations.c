@@ -361,6 +361,56 @@ static void check_v8(struct db *db)
 	db_stmt_free(st);
 }
 
+/* Version 9: a password reset of Alice and an integration of project 30. */
+static void seed_v9(struct db *db)
+{
+	exec_ok(db, "INSERT INTO password_resets (id, user_id, token_hash, password_stamp,"
+		    " created_at, expires_at) VALUES (90, 10, 'f00d', 'stamp', 1600000000000,"
+		    " 1600000000000)");
+	exec_ok(db, "INSERT INTO project_integrations (id, project_id, kind, properties,"
+		    " created_at, updated_at) VALUES (91, 30, 'emails_on_push',"
+		    " '{\"recipients\":\"a@example.com\"}', 1600000000000, 1600000000000)");
+}
+
+static void check_v9(struct db *db)
+{
+	struct db_stmt *st = NULL;
+
+	assert_int_equal(db_queryp(db, &st, "SELECT user_id FROM password_resets"
+				   " WHERE token_hash = $1", "s", "f00d"), 1);
+	assert_int_equal(db_col_int64(st, 0), 10);
+	db_stmt_free(st);
+	st = NULL;
+	assert_int_equal(db_queryp(db, &st, "SELECT kind, active FROM project_integrations"
+				   " WHERE project_id = $1", "i", (int64_t)30), 1);
+	assert_string_equal(db_col_text(st, 0), "emails_on_push");
+	assert_int_equal(db_col_int64(st, 1), 1);
+	db_stmt_free(st);
+}
+
+/* Version 10: Alice stars project 30; a token of hers predates impersonation. */
+static void seed_v10(struct db *db)
+{
+	exec_ok(db, "INSERT INTO project_stars (project_id, user_id, created_at)"
+		    " VALUES (30, 10, 1600000000000)");
+}
+
+static void check_v10(struct db *db)
+{
+	struct db_stmt *st = NULL;
+
+	assert_int_equal(db_queryp(db, &st, "SELECT count(*) FROM project_stars"
+				   " WHERE project_id = $1", "i", (int64_t)30), 1);
+	assert_int_equal(db_col_int64(st, 0), 1);
+	db_stmt_free(st);
+	st = NULL;
+	/* Tokens made before version 10 are ordinary ones. */
+	assert_int_equal(db_queryp(db, &st, "SELECT count(*) FROM personal_access_tokens"
+				   " WHERE impersonation <> 0", ""), 1);
+	assert_int_equal(db_col_int64(st, 0), 0);
+	db_stmt_free(st);
+}
+
 struct seed {
 	int version;
 	void (*seed)(struct db *db);
@@ -376,6 +426,8 @@ static const struct seed seeds[] = {
 	{ 6, seed_v6, check_v6 },
 	{ 7, seed_v7, check_v7 },
 	{ 8, seed_v8, check_v8 },
+	{ 9, seed_v9, check_v9 },
+	{ 10, seed_v10, check_v10 },
 };
 #define NSEEDS (sizeof(seeds) / sizeof(*seeds))
 
