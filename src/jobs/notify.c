@@ -14,7 +14,7 @@
 #include "model/password_reset.h"
 #include "model/pat.h"
 #include "model/user.h"
-#include "web/html.h"
+#include "core/html.h"
 
 #include <jansson.h>
 #include <sodium.h>

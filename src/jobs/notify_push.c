@@ -18,7 +18,7 @@
 #include "model/integration.h"
 #include "model/project.h"
 #include "model/user.h"
-#include "web/html.h"
+#include "core/html.h"
 
 #include <jansson.h>
 #include <stdio.h>

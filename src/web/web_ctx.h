@@ -14,7 +14,7 @@
 #include "auth/authn.h"
 #include "core/buf.h"
 #include "http/http.h"
-#include "web/html.h"
+#include "core/html.h"
 
 struct app;
 struct db;

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
-#include "web/html.h"
+#include "core/html.h"
 #include "web/web_ctx.h"
 
 #include <stdlib.h>
