@@ -78,6 +78,15 @@ static int file_load(struct api_repo *ar, const char *path, const char *ref,
 	}
 	if (ret == 0)
 		ret = repo_file_get(ar->r, sha, path, API_FILE_MAX, out);
+	/* GitLab's file answer names the last commit that changed the file. */
+	if (ret == 0) {
+		ret = repo_last_commit_for_path(ar->r, (*out)->commit_id, path,
+						(*out)->last_commit_id);
+		if (ret < 0) {
+			repo_file_free(*out);
+			*out = NULL;
+		}
+	}
 	if (ret == ERR_INVALID)
 		ret = ERR_NOTFOUND;
 	if (ret < 0)

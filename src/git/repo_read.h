@@ -205,7 +205,7 @@ struct repo_file {
 	char *file_path;
 	char blob_id[REPO_OID_HEX];
 	char commit_id[REPO_OID_HEX];		/* what ref resolved to */
-	char last_commit_id[REPO_OID_HEX];	/* newest commit that changed the file */
+	char last_commit_id[REPO_OID_HEX];	/* "": fill with repo_last_commit_for_path */
 	unsigned mode;
 	struct repo_blob blob;			/* size, content, is_binary */
 };

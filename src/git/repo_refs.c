@@ -1,6 +1,7 @@
 /* Branches and tags as GitLab lists them: sorted, searchable, paginated
  * by name before any commit is loaded, so a page costs the same whatever the
  * number of refs. */
+#include "repo_ancestry.h"
 #include "repo_internal.h"
 #include "core/buf.h"
 #include "core/err.h"
@@ -130,39 +131,16 @@ static int branch_fill(struct repo *r, struct repo_branch *b, const char *name,
 static void mark_merged(struct repo *r, const git_oid *def_tip, struct repo_branch *v,
 			size_t n)
 {
-	struct repo_walk *w = NULL;
-	int64_t oldest = INT64_MAX;
-	size_t left = 0, scanned = 0;
-	git_commit *c;
+	const char **ids = xcalloc(n ? n : 1, sizeof(*ids));
+	int *merged = xcalloc(n ? n : 1, sizeof(*merged));
 
-	for (size_t i = 0; i < n; i++) {
-		if (git_oid_streq(def_tip, v[i].commit.id) == 0) {
-			v[i].merged = 1;
-			continue;
-		}
-		left++;
-		if (v[i].commit.committer.when_ms / 1000 < oldest)
-			oldest = v[i].commit.committer.when_ms / 1000;
-	}
-	if (!left)
-		return;
-	repo_walk_new(&w, r, 0);
-	if (repo_walk_push(w, def_tip) < 0)
-		left = 0;
-	while (left && scanned++ < REPO_LOG_SCAN_MAX && repo_walk_next(w, &c) == 0) {
-		int stop = (int64_t)git_commit_time(c) < oldest;
-
-		for (size_t i = 0; i < n && !stop; i++) {
-			if (!v[i].merged && git_oid_streq(git_commit_id(c), v[i].commit.id) == 0) {
-				v[i].merged = 1;
-				left--;
-			}
-		}
-		git_commit_free(c);
-		if (stop)
-			break;
-	}
-	repo_walk_free(w);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = v[i].commit.id;
+	repo_ancestry_mark(r, def_tip, ids, n, merged);
+	for (size_t i = 0; i < n; i++)
+		v[i].merged = merged[i];
+	free(ids);
+	free(merged);
 }
 
 static void branch_release(struct repo_branch *b)

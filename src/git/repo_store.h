@@ -13,7 +13,8 @@ struct buf;
 int repo_store_init(const char *data_dir, struct buf *err);
 const char *repo_store_data_dir(void);
 /* Makes libgit2 read kura's global config and no system or user config,
- * as the git children do (call after repo_store_init). */
+ * as the git children do, and bounds its memory (call after
+ * repo_store_init). */
 void repo_store_isolate_libgit2(void);
 /* Links DATA/git/hooks/pre-receive and post-receive to the running binary. */
 int repo_store_install_hooks(void);

@@ -411,7 +411,8 @@ int repo_file_get(struct repo *r, const char *rev, const char *path, size_t max_
 	f->mode = (unsigned)git_tree_entry_filemode(e);
 	git_oid_tostr(f->blob_id, sizeof(f->blob_id), git_tree_entry_id(e));
 	git_oid_tostr(f->commit_id, sizeof(f->commit_id), git_commit_id(commit));
-	ret = repo_last_commit_for_path(r, f->commit_id, path, f->last_commit_id);
+	/* last_commit_id is left to callers that need it: finding it walks
+	 * history, and a page showing a file must not pay for that. */
 out:
 	if (ret < 0) {
 		repo_file_free(f);

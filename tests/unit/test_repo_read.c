@@ -453,6 +453,9 @@ static void test_blobs_files_and_binary(void **state)
 	assert_string_equal(file->blob.content, "line\n");
 	assert_int_equal(file->blob.is_binary, 0);
 	assert_string_equal(file->commit_id, c2);
+	assert_string_equal(file->last_commit_id, "");
+	assert_int_equal(repo_last_commit_for_path(f.r, file->commit_id, "text.txt",
+						   file->last_commit_id), 0);
 	assert_string_equal(file->last_commit_id, c1);
 	assert_int_equal(file->mode, 0100644);
 

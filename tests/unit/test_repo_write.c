@@ -122,6 +122,8 @@ static void test_every_action(void **state)
 	assert_null(file_content(&f, "main", "gone.txt"));
 	assert_int_equal(repo_file_get(f.r, "main", "moved/a.txt", 0, &file), 0);
 	assert_int_equal(file->mode, 0100755);
+	assert_int_equal(repo_last_commit_for_path(f.r, file->commit_id, "moved/a.txt",
+						   file->last_commit_id), 0);
 	assert_string_equal(file->last_commit_id, ch2.new_id);
 	repo_file_free(file);
 	assert_int_equal(repo_file_get(f.r, "main", "dir/sub/new.sh", 0, &file), 0);
