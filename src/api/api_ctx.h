@@ -116,6 +116,10 @@ int api_project_find(struct api_ctx *c, const char *id, struct project **out, in
 int api_group_find(struct api_ctx *c, const char *id, struct namespace **out, int *level_out);
 /* A user by numeric id. */
 int api_user_find(struct api_ctx *c, const char *id, struct user **out);
+/* May the caller create projects in ns (new projects, forks): its own
+ * personal namespace (admins: any), or a group as Developer and up. Answers
+ * 404 for what it may not see, 403 for a visible group, and returns the code. */
+int api_namespace_create_allowed(struct api_ctx *c, const struct namespace *ns);
 /* 403 unless level >= min (admins pass); returns ERR_DENIED. */
 int api_require_level(struct api_ctx *c, int level, int min);
 int api_is_admin(const struct api_ctx *c);

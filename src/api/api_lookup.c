@@ -104,3 +104,21 @@ int api_user_find(struct api_ctx *c, const char *id, struct user **out)
 		api_fail(c, ret, "User", NULL);
 	return ret;
 }
+
+int api_namespace_create_allowed(struct api_ctx *c, const struct namespace *ns)
+{
+	int level = 0;
+	int ret = 0;
+
+	if (!strcmp(ns->kind, "user")) {
+		if (ns->owner_id != api_user_id(c) && !api_is_admin(c))
+			ret = ERR_NOTFOUND;
+	} else {
+		ret = perms_group_read(c->db, &c->who, ns, &level);
+		if (ret == 0)
+			return api_require_level(c, level, ACCESS_DEVELOPER);
+	}
+	if (ret < 0)
+		api_fail(c, ret, "Namespace", NULL);
+	return ret;
+}

@@ -120,7 +120,6 @@ static int fork_namespace(struct api_ctx *c, struct namespace **out)
 	struct namespace *ns = NULL;
 	const char *id = NULL, *path = NULL;
 	uint64_t n = 0;
-	int level = 0;
 	int ret;
 
 	if (api_param_str(c, "namespace_id", &id) < 0 ||
@@ -134,19 +133,13 @@ static int fork_namespace(struct api_ctx *c, struct namespace **out)
 		ret = namespace_find_by_full_path(c->db, id ? id : path, &ns);
 	else
 		ret = namespace_find(c->db, c->who.user->namespace_id, &ns);
-	if (ret == 0 && !strcmp(ns->kind, "user")) {
-		if (ns->owner_id != api_user_id(c) && !api_is_admin(c))
-			ret = ERR_NOTFOUND;
-	} else if (ret == 0) {
-		ret = perms_group_read(c->db, &c->who, ns, &level);
-		if (ret == 0 && api_require_level(c, level, ACCESS_DEVELOPER) < 0) {
-			namespace_free(ns);
-			return ERR_DENIED;
-		}
+	if (ret < 0) {
+		api_fail(c, ret, "Namespace", NULL);
+		return ret;
 	}
+	ret = api_namespace_create_allowed(c, ns);
 	if (ret < 0) {
 		namespace_free(ns);
-		api_fail(c, ret, "Namespace", NULL);
 		return ret;
 	}
 	*out = ns;
