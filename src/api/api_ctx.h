@@ -136,6 +136,9 @@ json_t *api_group_json(struct api_ctx *c, const struct namespace *ns);
 /* The project; simple gives ProjectIdentity-like basics only. level is the
  * caller's access level, for permissions. */
 json_t *api_project_json(struct api_ctx *c, const struct project *p, int level, int simple);
+/* Forgets that the project's repository was seen with refs (empty_repo is
+ * kept for a moment): call after deleting a branch or tag. */
+void api_project_refs_changed(int64_t project_id);
 
 /* The groups a project (project 1) or group (0) is shared with, as GitLab's
  * shared_with_groups array (api_shares.c). */

@@ -14,6 +14,7 @@
 #include "model/star.h"
 #include "model/user.h"
 
+#include <pthread.h>
 #include <string.h>
 
 json_t *api_time(int64_t ms)
@@ -144,16 +145,69 @@ json_t *api_group_json(struct api_ctx *c, const struct namespace *ns)
 	return o;
 }
 
+/* Projects recently seen with a branch or tag. Opening the repository and
+ * listing its refs costs more than the rest of a project answer together,
+ * and a repository with refs almost never loses all of them, so only that
+ * answer is kept, and only for EMPTY_CACHE_TTL_MS: deleting the last branch
+ * and tag (here or on another node sharing the storage) shows as empty_repo
+ * at most that late. An empty repository is checked on every request, so a
+ * first push shows at once. Slots are by project id; a collision only costs
+ * a check. */
+#define EMPTY_CACHE_SLOTS 256
+#define EMPTY_CACHE_TTL_MS 2000
+
+static struct {
+	int64_t project_id;
+	int64_t until_ms;
+} nonempty_seen[EMPTY_CACHE_SLOTS];
+static pthread_mutex_t nonempty_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int nonempty_cached(int64_t project_id, int64_t now)
+{
+	size_t slot = (size_t)project_id % EMPTY_CACHE_SLOTS;
+	int hit;
+
+	pthread_mutex_lock(&nonempty_lock);
+	hit = nonempty_seen[slot].project_id == project_id && nonempty_seen[slot].until_ms > now;
+	pthread_mutex_unlock(&nonempty_lock);
+	return hit;
+}
+
+static void nonempty_remember(int64_t project_id, int64_t now)
+{
+	size_t slot = (size_t)project_id % EMPTY_CACHE_SLOTS;
+
+	pthread_mutex_lock(&nonempty_lock);
+	nonempty_seen[slot].project_id = project_id;
+	nonempty_seen[slot].until_ms = now + EMPTY_CACHE_TTL_MS;
+	pthread_mutex_unlock(&nonempty_lock);
+}
+
+void api_project_refs_changed(int64_t project_id)
+{
+	size_t slot = (size_t)project_id % EMPTY_CACHE_SLOTS;
+
+	pthread_mutex_lock(&nonempty_lock);
+	if (nonempty_seen[slot].project_id == project_id)
+		nonempty_seen[slot].until_ms = 0;
+	pthread_mutex_unlock(&nonempty_lock);
+}
+
 /* Whether the repository has no branches or tags; unreadable counts as
  * empty. */
 static int project_repo_empty(int64_t project_id)
 {
+	int64_t now = time_mono_ms();
 	struct repo *r = NULL;
 	int empty = 1;
 
+	if (nonempty_cached(project_id, now))
+		return 0;
 	if (repo_open(&r, project_id) == 0)
 		empty = repo_is_empty(r);
 	repo_close(r);
+	if (!empty)
+		nonempty_remember(project_id, now);
 	return empty;
 }
 

@@ -5,6 +5,7 @@
 #include "auth/push_rules.h"
 #include "core/err.h"
 #include "model/member.h"
+#include "model/project.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,7 @@ static void branches_delete(struct api_ctx *c)
 	if (api_repo_open(c, &ar, API_REPO_WRITE) < 0)
 		goto out;
 	ret = branch_delete_one(&ar, name);
+	api_project_refs_changed(ar.p->id);
 	if (ret == ERR_INVALID)
 		ret = ERR_NOTFOUND;
 	if (ret == ERR_EXISTS)

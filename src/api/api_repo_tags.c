@@ -3,6 +3,7 @@
 #include "api_repo.h"
 #include "auth/push_rules.h"
 #include "core/err.h"
+#include "model/project.h"
 
 #include <string.h>
 
@@ -132,6 +133,7 @@ static void tags_delete(struct api_ctx *c)
 	if (api_repo_open(c, &ar, API_REPO_WRITE) < 0)
 		goto out;
 	ret = repo_tag_delete(ar.r, api_arg(c, 1), NULL);
+	api_project_refs_changed(ar.p->id);
 	if (ret == ERR_INVALID)
 		ret = ERR_NOTFOUND;
 	if (ret < 0)
