@@ -71,6 +71,24 @@ static int time_param(struct api_ctx *c, const char *name, int64_t *out)
 	return 1;
 }
 
+/* No ref_name means HEAD. Asked for HEAD first, a repository with history
+ * answers without the emptiness check (a walk over every ref) that the
+ * default needs; only when HEAD does not resolve does the default decide
+ * between an empty list (empty repository) and an error. */
+static int commits_log(struct repo *r, struct repo_log_opts *o, struct repo_commit_list **out)
+{
+	int ret;
+
+	if (o->ref || o->all)
+		return repo_commit_log(r, o, out);
+	o->ref = "HEAD";
+	ret = repo_commit_log(r, o, out);
+	o->ref = NULL;
+	if (ret == ERR_NOTFOUND || ret == ERR_INVALID)
+		ret = repo_commit_log(r, o, out);
+	return ret;
+}
+
 static void commits_list(struct api_ctx *c)
 {
 	struct api_repo ar = API_REPO_INIT;
@@ -94,7 +112,7 @@ static void commits_list(struct api_ctx *c)
 	o.offset = (size_t)api_page_offset(&pg);
 	o.limit = (size_t)pg.per_page;
 	o.flags = stats ? REPO_COMMIT_STATS : 0;
-	ret = repo_commit_log(ar.r, &o, &l);
+	ret = commits_log(ar.r, &o, &l);
 	if (ret == ERR_INVALID || ret == ERR_NOTFOUND) {
 		/* GitLab: an unknown ref_name is "404 Commit Not Found"... for a
 		 * path or ref it cannot read, an empty list is no worse. */
