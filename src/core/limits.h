@@ -34,6 +34,7 @@
 #define LIMIT_GIT_STDERR 16384			/* kept for the log, rest dropped */
 #define LIMIT_GIT_REQUEST_BODY_UPLOAD (64L * 1024 * 1024) /* upload-pack wants/haves, inflated */
 #define LIMIT_GIT_REQUEST_BODY_RECEIVE (8L * 1024 * 1024 * 1024) /* push size, inflated */
+#define LIMIT_GIT_LS_REFS_BODY 65536	/* a v2 ls-refs kura answers itself; larger: git */
 #define LIMIT_GIT_PROCS 64			/* concurrent git children */
 #define LIMIT_GIT_PIPE_CHUNK 65536		/* bytes moved per read/write */
 

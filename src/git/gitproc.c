@@ -59,6 +59,7 @@ void gitproc_env(struct gitproc *p, const char *name, const char *value)
 int gitproc_protocol_version(const char *header)
 {
 	size_t n = header ? strlen(header) : 0;
+	int version = 0;
 
 	if (n < 9 || n > 256 || strncmp(header, "version=", 8) ||
 	    header[8] < '0' || header[8] > '2' || (header[9] && header[9] != ':'))
@@ -66,7 +67,15 @@ int gitproc_protocol_version(const char *header)
 	if (strspn(header, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 			   "=:._-") != n)
 		return -1;
-	return header[8] - '0';
+	/* git speaks the highest version the list names. */
+	for (const char *p = header; p; p = strchr(p + 1, ':')) {
+		const char *item = p == header ? p : p + 1;
+
+		if (!strncmp(item, "version=", 8) && item[8] >= '0' && item[8] <= '2' &&
+		    (!item[9] || item[9] == ':') && item[8] - '0' > version)
+			version = item[8] - '0';
+	}
+	return version;
 }
 
 void gitproc_env_protocol(struct gitproc *p, const char *header)

@@ -296,6 +296,11 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 	return remove(path);
 }
 
+int repo_store_remove_tree(const char *path)
+{
+	return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : ERR_INTERNAL;
+}
+
 int repo_store_remove(int64_t project_id)
 {
 	struct buf path = BUF_INIT, trash = BUF_INIT;
@@ -307,7 +312,7 @@ int repo_store_remove(int64_t project_id)
 	/* The rename is atomic: a clone either sees the repository or nothing. */
 	if (rename(path.ptr, trash.ptr) != 0) {
 		ret = errno == ENOENT ? 0 : ERR_UNAVAILABLE;
-	} else if (nftw(trash.ptr, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+	} else if (repo_store_remove_tree(trash.ptr) < 0) {
 		log_warn("repo", "trash not removed path=%s", trash.ptr);
 	}
 	buf_release(&path);

@@ -35,6 +35,8 @@ int repo_store_create(int64_t project_id, const char *default_branch);
 int repo_store_set_head(int64_t project_id, const char *branch);
 /* Moves the repository to DATA/trash and deletes it from there. */
 int repo_store_remove(int64_t project_id);
+/* Deletes a directory tree kura wrote itself (no symlinks followed). */
+int repo_store_remove_tree(const char *path);
 /* Checks the storage is writable (readiness). */
 int repo_store_check(void);
 

@@ -1,6 +1,7 @@
 #include "smart_http.h"
 #include "app.h"
 #include "gitproc.h"
+#include "ref_advert.h"
 #include "repo_store.h"
 #include "auth/authn.h"
 #include "auth/perms.h"
@@ -35,6 +36,10 @@ struct smart_rpc {
 	z_stream zs;
 	int gzip;
 	int input_closed;	/* git stopped reading: drop the rest of the body */
+	int sniff;		/* v2 upload-pack: the command decides who answers */
+	int answered;		/* prefix holds the whole response; git never ran */
+	struct buf head;	/* a sniffed request body, inflated, until decided */
+	struct buf answer;	/* what kura answers itself (ref_advert.h) */
 	uint64_t body_raw, body_in, body_max;
 };
 
@@ -48,6 +53,8 @@ static void smart_rpc_free(void *ctx)
 	if (rpc->gzip)
 		inflateEnd(&rpc->zs);
 	buf_release(&rpc->prefix);
+	buf_release(&rpc->head);
+	buf_release(&rpc->answer);
 	free(rpc);
 }
 
@@ -169,6 +176,7 @@ static int smart_authorize(struct http_req *req, struct db *db, const struct pri
 	return ret;
 }
 
+/* Starts git for rpc; who is needed for receive-pack only (NULL otherwise). */
 static int smart_spawn(struct http_req *req, struct smart_rpc *rpc, const struct principal *who)
 {
 	struct buf dir = BUF_INIT;
@@ -210,9 +218,49 @@ static int smart_spawn(struct http_req *req, struct smart_rpc *rpc, const struct
 		respond_text(req, 503, "Too many git operations in progress; retry later\n");
 	} else if (ret < 0) {
 		respond_text(req, 500, "Internal error\n");
+	} else {
+		log_info("git_http", "start service=%s project_id=%lld user_id=%lld",
+			 service_names[rpc->svc], (long long)rpc->project_id,
+			 (long long)req->user_id);
 	}
 	buf_release(&dir);
 	return ret;
+}
+
+/* The protocol git would speak for a Git-Protocol header, when kura may
+ * answer in its place: 0 or 2. -1 leaves version 1 to git (it adds a line
+ * for it). A header gitproc refuses reaches git as none, so v0. */
+static int smart_inproc_version(const char *header)
+{
+	int version = gitproc_protocol_version(header);
+
+	if (version < 0)
+		return 0;
+	return version == 1 ? -1 : version;
+}
+
+/* info/refs from kura's own process when it can match git exactly; 0 when
+ * rpc->answer holds the advertisement. receive-pack knows no v2: git
+ * answers a v2 request with v0, and so does kura. */
+static int smart_advertise(struct http_req *req, struct smart_rpc *rpc)
+{
+	int version = smart_inproc_version(http_header(req, "Git-Protocol"));
+	int ret;
+
+	if (version < 0)
+		return ERR_UNAVAILABLE;
+	if (rpc->svc == SVC_RECEIVE_PACK)
+		ret = ref_advert_receive_v0(&rpc->answer, rpc->project_id);
+	else if (version == 2)
+		ret = ref_advert_upload_v2(&rpc->answer);
+	else
+		ret = ref_advert_upload_v0(&rpc->answer, rpc->project_id);
+	if (ret < 0) {
+		buf_reset(&rpc->answer);
+		return ret;
+	}
+	rpc->answered = 1;
+	return 0;
 }
 
 static int smart_setup_body(struct http_req *req, struct smart_rpc *rpc)
@@ -274,7 +322,9 @@ static void smart_begin_service(struct http_req *req, enum smart_service svc, in
 		goto out;
 	rpc = xcalloc(1, sizeof(*rpc));
 	rpc->proc = (struct gitproc)GITPROC_INIT;
-	buf_init(&rpc->prefix, 256);
+	buf_init(&rpc->prefix, SIZE_MAX - 1);	/* the service line, then any in-process answer */
+	buf_init(&rpc->head, LIMIT_GIT_LS_REFS_BODY);
+	buf_init(&rpc->answer, SIZE_MAX - 1);
 	rpc->app = app;
 	rpc->svc = svc;
 	rpc->advertise = advertise;
@@ -285,10 +335,15 @@ static void smart_begin_service(struct http_req *req, enum smart_service svc, in
 	/* The database connection goes back before git runs for minutes. */
 	db_put(app->pool, db);
 	db = NULL;
-	if (smart_spawn(req, rpc, &who) < 0)
+	if (advertise && smart_advertise(req, rpc) == 0)
 		goto out;
-	log_info("git_http", "start service=%s project_id=%lld user_id=%lld",
-		 service_names[svc], (long long)p->id, (long long)req->user_id);
+	/* A v2 request names its command first: ls-refs kura may answer. */
+	if (!advertise && svc == SVC_UPLOAD_PACK &&
+	    smart_inproc_version(http_header(req, "Git-Protocol")) == 2) {
+		rpc->sniff = 1;
+		goto out;
+	}
+	(void)smart_spawn(req, rpc, &who);
 out:
 	db_put(app->pool, db);
 	project_free(p);
@@ -319,16 +374,10 @@ static void receive_pack_begin(struct http_req *req)
 	smart_begin_service(req, SVC_RECEIVE_PACK, 0, "/git-receive-pack");
 }
 
-static int smart_feed(struct http_req *req, struct smart_rpc *rpc, const char *data, size_t n)
+static int smart_to_git(struct http_req *req, struct smart_rpc *rpc, const char *data, size_t n)
 {
-	int ret;
+	int ret = gitproc_write(&rpc->proc, data, n);
 
-	rpc->body_in += n;
-	if (rpc->body_in > rpc->body_max) {
-		respond_text(req, 413, "Request too large\n");
-		return ERR_TOOBIG;
-	}
-	ret = gitproc_write(&rpc->proc, data, n);
 	if (ret == ERR_UNAVAILABLE) {
 		/* git has its answer (often an error packet for a malformed
 		 * request): the client gets it, the rest of the body is dropped. */
@@ -341,6 +390,49 @@ static int smart_feed(struct http_req *req, struct smart_rpc *rpc, const char *d
 	if (ret < 0)
 		respond_text(req, ret == ERR_TOOBIG ? 413 : 500, "git failed to read the request\n");
 	return ret;
+}
+
+/* Sniffing is over: git answers, and gets the bytes read so far first. */
+static int smart_start_git(struct http_req *req, struct smart_rpc *rpc)
+{
+	int ret = smart_spawn(req, rpc, NULL);
+
+	rpc->sniff = 0;
+	if (ret == 0 && rpc->head.len)
+		ret = smart_to_git(req, rpc, rpc->head.ptr, rpc->head.len);
+	buf_release(&rpc->head);
+	return ret;
+}
+
+/* The start of a v2 request: an ls-refs is kept whole for ref_advert (up
+ * to a small limit), anything else goes to git as soon as it shows. */
+static int smart_sniff(struct http_req *req, struct smart_rpc *rpc, const char *data, size_t n)
+{
+	int ret;
+
+	if (rpc->head.len + n <= LIMIT_GIT_LS_REFS_BODY) {
+		buf_add(&rpc->head, data, n);
+		/* 1: an ls-refs, read on; ERR_NOTFOUND: its first packet is incomplete. */
+		if (ref_advert_is_ls_refs(rpc->head.ptr, rpc->head.len) != 0)
+			return 0;
+		n = 0;
+	}
+	ret = smart_start_git(req, rpc);
+	if (ret == 0 && n && !rpc->input_closed)
+		ret = smart_to_git(req, rpc, data, n);
+	return ret;
+}
+
+static int smart_feed(struct http_req *req, struct smart_rpc *rpc, const char *data, size_t n)
+{
+	rpc->body_in += n;
+	if (rpc->body_in > rpc->body_max) {
+		respond_text(req, 413, "Request too large\n");
+		return ERR_TOOBIG;
+	}
+	if (rpc->sniff)
+		return smart_sniff(req, rpc, data, n);
+	return smart_to_git(req, rpc, data, n);
 }
 
 /* Streams the request body into git's stdin, inflating gzip on the way. */
@@ -394,6 +486,8 @@ static ssize_t smart_stream_read(void *ctx, char *out, size_t max)
 		rpc->prefix_off += (size_t)n;
 		return n;
 	}
+	if (rpc->answered)
+		return 0;
 	n = gitproc_read(&rpc->proc, out, max);
 	if (n > 0)
 		return n;
@@ -411,6 +505,15 @@ static void smart_end(struct http_req *req)
 
 	if (!rpc)
 		return;
+	if (rpc->sniff) {
+		if (ref_advert_is_ls_refs(rpc->head.ptr, rpc->head.len) == 1 &&
+		    ref_advert_ls_refs(&rpc->answer, rpc->project_id, rpc->head.ptr,
+				       rpc->head.len) == 0)
+			rpc->answered = 1;
+		else if (smart_start_git(req, rpc) < 0)
+			return;
+		buf_release(&rpc->head);
+	}
 	gitproc_close_stdin(&rpc->proc);
 	if (rpc->advertise) {
 		snprintf(ctype, sizeof(ctype), "application/x-git-%s-advertisement",
@@ -428,6 +531,7 @@ static void smart_end(struct http_req *req)
 		snprintf(ctype, sizeof(ctype), "application/x-git-%s-result",
 			 service_names[rpc->svc]);
 	}
+	buf_add(&rpc->prefix, rpc->answer.ptr, rpc->answer.len);
 	http_add_header(req, "Cache-Control", "no-cache, max-age=0, must-revalidate");
 	http_add_header(req, "Pragma", "no-cache");
 	http_add_header(req, "Expires", "Fri, 01 Jan 1980 00:00:00 GMT");
