@@ -1,7 +1,8 @@
 """REST API and web page workloads, measured with wrk.
 
-API: kura's GET /api/v4/projects/:id, .../repository/branches and
-.../repository/tree (PRIVATE-TOKEN header) against the HTTP floor, nginx
+API: kura's GET /api/v4/projects/:id, .../repository/branches,
+.../repository/tree, .../repository/files/PATH?ref=REF (a 4 KB text file)
+and .../repository/commits (PRIVATE-TOKEN header) against the HTTP floor, nginx
 serving the very same JSON bodies as static files: what it costs to put those
 bytes on the wire with no application behind them.
 
@@ -13,6 +14,7 @@ off, so that both do the work of every request.
 import json
 import os
 import subprocess
+import urllib.parse
 import urllib.request
 
 WRK_TIMEOUT = 120      # wrk is bounded by -d; this is the safety net
@@ -81,14 +83,32 @@ def get(url, headers=None, timeout=30):
 
 # ---------------------------------------------------------------- API
 
+# (key, label, path after /projects/:id); {path} and {ref} are the web
+# workloads' file and branch (see measure.web_pick)
 API_ENDPOINTS = [
     ("project", "GET /projects/:id", ""),
     ("branches", "GET /projects/:id/repository/branches", "/repository/branches"),
     ("tree", "GET /projects/:id/repository/tree", "/repository/tree"),
+    ("file", "GET /projects/:id/repository/files/PATH?ref=REF", "/repository/files/{path}?ref={ref}"),
+    ("commits", "GET /projects/:id/repository/commits", "/repository/commits"),
 ]
 
 
-def api_targets(cfg, log):
+def api_urls(k, pick):
+    """({key: url}, None) of kura's API endpoints for the bench project of
+    the server described by k (cfg["kura_http"] or ["kura_pg_http"]), or
+    (None, reason)."""
+    hdr = {"PRIVATE-TOKEN": k["token"]}
+    st, body = get(k["base"] + "/api/v4/projects/" + k["project_path_enc"], hdr)
+    if st != 200:
+        return None, "GET /api/v4/projects/bench%%2Frepo: %d %s" % (st, body[:200].decode(errors="replace"))
+    pid = json.loads(body)["id"]
+    base = "%s/api/v4/projects/%d" % (k["base"], pid)
+    q = dict(path=urllib.parse.quote(pick["path"], safe=""), ref=urllib.parse.quote(pick["ref"], safe=""))
+    return {key: base + suffix.format(**q) for key, _, suffix in API_ENDPOINTS}, None
+
+
+def api_targets(cfg, pick, log):
     """[kura, floor] for the API workloads, or ([], reason).
 
     The floor's files are the bodies kura itself returns, fetched once, so
@@ -97,28 +117,26 @@ def api_targets(cfg, log):
     if not k:
         return [], "kura not running"
     hdr = {"PRIVATE-TOKEN": k["token"]}
-    st, body = get(k["base"] + "/api/v4/projects/" + k["project_path_enc"], hdr)
-    if st != 200:
-        return [], "GET /api/v4/projects/bench%%2Frepo: %d %s" % (st, body[:200].decode(errors="replace"))
-    pid = json.loads(body)["id"]
-    base = "%s/api/v4/projects/%d" % (k["base"], pid)
+    urls, why = api_urls(k, pick)
+    if why:
+        return [], why
     kura = dict(name="kura", urls={}, headers=["PRIVATE-TOKEN: " + k["token"]], sizes={})
     floor = dict(name="floor", urls={}, headers=["PRIVATE-TOKEN: " + k["token"]], sizes={})
     root = cfg["static_root"]
     os.makedirs(os.path.join(root, "api"), exist_ok=True)
     for key, _, suffix in API_ENDPOINTS:
-        st, body = get(base + suffix, hdr)
+        st, body = get(urls[key], hdr)
         if st != 200:
             return [], "GET %s: %d %s" % (suffix or "/projects/:id", st, body[:200].decode(errors="replace"))
         with open(os.path.join(root, "api", key + ".json"), "wb") as f:
             f.write(body)
-        kura["urls"][key] = base + suffix
+        kura["urls"][key] = urls[key]
         kura["sizes"][key] = len(body)
         floor["urls"][key] = cfg["static_url"] + "api/" + key + ".json"
         fst, fbody = get(floor["urls"][key])
         if fst != 200 or fbody != body:
             return [], "the floor does not serve %s.json (status %d)" % (key, fst)
-    log("API: project id %d, bodies %s bytes" % (pid, kura["sizes"]))
+    log("API: bodies %s bytes" % kura["sizes"])
     return [kura, floor], None
 
 
@@ -133,6 +151,13 @@ WEB_PAGES = [
 ]
 
 
+def kura_web_urls(k, pick):
+    ref, path, sha = pick["ref"], pick["path"], pick["sha"]
+    b = "%s/%s" % (k["base"], k["project_path"])
+    return dict(project=b, tree="%s/-/tree/%s" % (b, ref), blob="%s/-/blob/%s/%s" % (b, ref, path),
+                commit="%s/-/commit/%s" % (b, sha), log="%s/-/commits/%s" % (b, ref))
+
+
 def web_targets(cfg, pick, log):
     """[kura, cgit] for the web workloads; each page checked once first.
 
@@ -142,10 +167,7 @@ def web_targets(cfg, pick, log):
     ref, path, sha = pick["ref"], pick["path"], pick["sha"]
     k = cfg.get("kura_http")
     if k:
-        b = "%s/%s" % (k["base"], k["project_path"])
-        out.append(dict(name="kura", headers=[], urls=dict(
-            project=b, tree="%s/-/tree/%s" % (b, ref), blob="%s/-/blob/%s/%s" % (b, ref, path),
-            commit="%s/-/commit/%s" % (b, sha), log="%s/-/commits/%s" % (b, ref))))
+        out.append(dict(name="kura", headers=[], urls=kura_web_urls(k, pick)))
     else:
         why.append("kura not running")
     c = cfg.get("cgit_url")

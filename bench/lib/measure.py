@@ -13,9 +13,11 @@ itself. Input is a JSON file describing the targets:
                ...],
    "skipped": {"kura": "reason"}}
 
-It also runs the REST API and web page workloads (httpload.py) and the
-GitLab reference-architecture mix (mixed.py); process accounting is in
-procstat.py and the report in report.py.
+It also runs the incremental fetch and push and the no-op fetch rate
+(gitincr.py), the REST API and web page workloads (httpload.py), the
+GitLab reference-architecture mix (mixed.py), on SQLite and on PostgreSQL,
+and kura's cold start (coldstart.py); process accounting is in procstat.py,
+the issue's goals in goals.py and the report in report.py.
 
 Method: every workload runs in rounds; in each round every target runs once,
 and the order of targets rotates from round to round (A-B-C, B-C-A, ...). The
@@ -36,16 +38,21 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import coldstart  # noqa: E402
+import gitincr  # noqa: E402
+import goals  # noqa: E402
 import httpload  # noqa: E402
 import mixed  # noqa: E402
-from procstat import (Sampler, acct_seconds, cpu_seconds, cpu_split, vm_rss_mb,  # noqa: E402
-                      wait_quiet)
+from procstat import (Sampler, acct_seconds, cpu_seconds, cpu_split, tree_pss_mb,  # noqa: E402
+                      vm_rss_mb, wait_quiet)
 from report import write_report  # noqa: E402
 
 TARGET_ORDER = ["kura", "http-backend", "floor"]
 CMD_TIMEOUT = 900      # no single git command may run longer than this (s)
 # processes that belong to a server at rest; anything else is a request's
 FRONT = {"kura", "nginx", "fcgiwrap"}
+# --only: workload groups; "git" is the four git groups
+GROUPS = ["refs", "clone", "push", "incr", "api", "web", "mixed", "coldstart"]
 
 
 def log(msg):
@@ -77,6 +84,10 @@ class Runner:
                         GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0")
         self.seq = 0
         self.wrk_latency = {}  # target -> [{"p50": ms, "p99": ms}] per wrk run
+        # (target name, safe) -> URL of a repository holding the whole
+        # history (w_push), for the push of 10 commits; URL -> its tip there
+        self.push_dests = {}
+        self.push_tips = {}
 
     def git(self, args, cwd=None, timeout=CMD_TIMEOUT):
         r = subprocess.run(["git"] + args, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL,
@@ -162,12 +173,13 @@ def w_ls_remote(r, version):
 def prepare_fetch_clones(r, targets):
     """A mirror per target, pointing at that target, so fetches are no-ops.
 
-    Made from the local source over file:// (fast), then re-pointed; a first
-    fetch makes it match exactly what the target advertises."""
+    Made from the local source borrowing its objects (instant), then
+    re-pointed; a first fetch makes it match exactly what the target
+    advertises."""
     out = {}
     for t in targets:
         d = os.path.join(r.tmp, "fetch-" + t["name"])
-        r.git(["clone", "-q", "--mirror", "--no-local", "file://" + r.cfg["repo"], d])
+        r.git(["clone", "-q", "--mirror", "--shared", r.cfg["repo"], d])
         r.git(["-C", d, "remote", "set-url", "origin", t["url"]])
         try:
             r.git(["-C", d, "fetch", "-q", "origin"])
@@ -242,7 +254,9 @@ def w_push(r, safe=False):
         src = r.cfg["repo"]
         t0 = time.perf_counter()
         r.git(["-C", src, "push", "-q", url, "refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"])
-        return time.perf_counter() - t0
+        dt = time.perf_counter() - t0
+        r.push_dests[(t["name"], safe)] = url
+        return dt
     return fn
 
 
@@ -294,18 +308,20 @@ def web_pick(r, repo):
     return dict(ref=ref, sha=sha, path=best[1] if best else "", size=best[2] if best else 0)
 
 
-def run_mixed(cfg, api_t, web_t, pick, levels, seconds):
-    """GitLab's reference mix against kura (mixed.py), level by level."""
-    k = next((t for t in cfg["targets"] if t["kind"] == "kura"), None)
-    kw = next((t for t in web_t if t["name"] == "kura"), None)
-    ka = next((t for t in api_t if t["name"] == "kura"), None)
-    if not k or not kw or not ka or not cfg.get("kura_http"):
-        return dict(skipped="kura, its API or its web pages are not available", seconds=seconds)
+def run_mixed(cfg, k, pid, pick, levels, seconds):
+    """GitLab's reference mix against one kura (mixed.py), level by level.
+    k: its cfg["kura_http"]-like description, pid: its process."""
+    if not k or not pid:
+        return dict(skipped="kura is not running", seconds=seconds)
+    api, why = httpload.api_urls(k, pick)
+    if why:
+        return dict(skipped="kura's API: " + why, seconds=seconds)
+    web = httpload.kura_web_urls(k, pick)
     git = lambda *a: subprocess.run(["git", "-C", cfg["repo"]] + list(a), capture_output=True,
                                     text=True, timeout=60).stdout.strip()
     want = git("rev-parse", pick["ref"])
     have = git("rev-parse", pick["ref"] + "~10") or git("rev-list", "--max-parents=0", pick["ref"]).split()[0]
-    spec = mixed.spec_for(cfg, list(ka["urls"].values()), list(kw["urls"].values()), want, have)
+    spec = mixed.spec_for(k, list(api.values()), list(web.values()), want, have)
     out = dict(seconds=seconds, levels=[])
     by_name = {lv["name"]: lv for lv in mixed.LEVELS}
     for name in levels:
@@ -313,9 +329,9 @@ def run_mixed(cfg, api_t, web_t, pick, levels, seconds):
             log("mixed: unknown level %s (known: %s)" % (name, ", ".join(by_name)))
             continue
         log("mixed %s: %d s" % (name, seconds))
-        out["levels"].append(mixed.run_level(by_name[name], seconds, spec, k["self_pid"],
+        out["levels"].append(mixed.run_level(by_name[name], seconds, spec, pid,
                                              cpu_split, Sampler, log))
-        wait_quiet(k["pids"], FRONT, timeout=10)
+        wait_quiet([pid], FRONT, timeout=10)
     return out
 
 
@@ -347,9 +363,22 @@ def main():
     ap.add_argument("--runs", type=int)
     ap.add_argument("--mixed-seconds", type=int, help="per level (default 60; smoke 3)")
     ap.add_argument("--mixed-levels", help="comma-separated, of 1k,10k,50k (default all; smoke 1k)")
+    ap.add_argument("--only", help="comma-separated groups of %s, or git (default all)" % ",".join(GROUPS))
     a = ap.parse_args()
     with open(a.config) as f:
         cfg = json.load(f)
+
+    only = set(GROUPS)
+    if a.only:
+        only = set()
+        for g in a.only.split(","):
+            g = g.strip()
+            if g == "git":
+                only |= {"refs", "clone", "push", "incr"}
+            elif g in GROUPS:
+                only.add(g)
+            elif g:
+                sys.exit("measure: unknown group %s (known: git, %s)" % (g, ", ".join(GROUPS)))
 
     smoke = a.smoke
     runs = a.runs or (2 if smoke else 5)
@@ -360,29 +389,57 @@ def main():
     concurrency = [4, 8]
     http_runs = 1 if smoke else min(runs, 3)   # API and web pages: rounds of
     http_seconds = 1 if smoke else 3           # one wrk run per target
+    rate_runs = 1 if smoke else min(runs, 3)   # no-op fetch rate: rounds of
+    rate_seconds = 0.5 if smoke else 3         # this long, or this many
+    rate_max = 200                             # fetches per client
+    cold_rounds = 3 if smoke else 7
+    incr_runs = 1 if smoke else runs           # fetch and push of 10 commits
     mixed_seconds = a.mixed_seconds or (3 if smoke else 60)
     mixed_levels = (a.mixed_levels or ("1k" if smoke else "1k,10k,50k")).split(",")
 
     targets = sorted(cfg["targets"], key=lambda t: TARGET_ORDER.index(t["kind"]))
     http = [t for t in targets if t["kind"] != "floor"]
+    kura_t = next((t for t in targets if t["kind"] == "kura"), None)
     r = Runner(cfg, runs, repeats)
     res = dict(meta=meta(cfg, runs, "smoke" if smoke else "normal"), repo=cfg["repo"],
                repo_info=cfg.get("repo_info", {}), skipped=cfg.get("skipped", {}),
-               notes=cfg.get("notes", []), workloads={}, resources={}, concurrency=concurrency)
+               notes=cfg.get("notes", []), workloads={}, resources={}, concurrency=concurrency,
+               groups=sorted(only))
     resources = res["resources"]
 
     def add(key, label, unit, tl, fn, n, warmup=True, around=None):
         samples, errors = run_rounds(r, tl, key, fn, n, warmup, around)
         res["workloads"][key] = dict(label=label, unit=unit, samples=samples, errors=errors)
 
+    def settle(t):
+        """After preparing a round: the server's children gone, then a breath."""
+        if t.get("pids"):
+            wait_quiet(t["pids"], FRONT)
+        time.sleep(0.1)
+
     for t in targets:
         if t.get("self_pid"):
             resources.setdefault(t["name"], {})["idle_rss_mb"] = vm_rss_mb(t["self_pid"])
 
-    add("ls_remote_v2", "ls-remote, protocol v2", "ms", targets, w_ls_remote(r, 2), runs)
-    add("ls_remote_v0", "ls-remote, protocol v0", "ms", targets, w_ls_remote(r, 0), runs)
-    dirs = prepare_fetch_clones(r, targets)
-    add("fetch_noop_v2", "no-op fetch, protocol v2", "ms", targets, w_fetch_noop(r, dirs), runs)
+    # first, while the machine is quiet: separate kura processes of its own
+    if "coldstart" in only:
+        res["coldstart"] = coldstart.measure(cfg.get("kura_bin"), cfg["tmp"], cold_rounds,
+                                             lambda pid: tree_pss_mb([pid]), vm_rss_mb, log)
+
+    pick = web_pick(r, cfg["repo"])
+    res["web_pick"] = pick
+
+    if "refs" in only:
+        add("ls_remote_v2", "ls-remote, protocol v2", "ms", targets, w_ls_remote(r, 2), runs)
+        add("ls_remote_v0", "ls-remote, protocol v0", "ms", targets, w_ls_remote(r, 0), runs)
+        dirs = prepare_fetch_clones(r, targets)
+        add("fetch_noop_v2", "no-op fetch, protocol v2", "ms", targets, w_fetch_noop(r, dirs), runs)
+        for v in (2, 0):
+            for c in (1, 16):
+                add("fetch_rate_v%d_c%d" % (v, c),
+                    "no-op fetch rate, protocol v%d, %d client(s)" % (v, c), "fetch/s", targets,
+                    gitincr.w_fetch_rate(r, dirs, v, c, rate_seconds, rate_max, Failed), rate_runs,
+                    warmup=False)
 
     def cpu_now(t):
         """(own, children, tree) CPU seconds of a server, read at rest."""
@@ -405,13 +462,14 @@ def main():
             for key, v in (("cpu_clone_self_s", d[0]), ("cpu_clone_children_s", d[1]),
                            ("cpu_clone_s", round(d[0] + d[1], 3)), ("cpu_clone_tree_s", d[2])):
                 rr.setdefault(key, []).append(v)
-    add("clone_full", "full clone (bare)", "s", targets, w_clone(r, [], acct=True), runs,
-        around=cpu_around)
-    add("clone_depth1", "clone --depth 1", "s", targets, w_clone(r, ["--depth", "1"]), runs)
-    add("clone_blobless", "clone --filter=blob:none", "s", targets,
-        w_clone(r, ["--filter=blob:none"]), runs)
+    if "clone" in only:
+        add("clone_full", "full clone (bare)", "s", targets, w_clone(r, [], acct=True), runs,
+            around=cpu_around)
+        add("clone_depth1", "clone --depth 1", "s", targets, w_clone(r, ["--depth", "1"]), runs)
+        add("clone_blobless", "clone --filter=blob:none", "s", targets,
+            w_clone(r, ["--filter=blob:none"]), runs)
 
-    for n in concurrency:
+    for n in concurrency if "clone" in only else []:
         mem = {}
         # kura's RSS just before this load: earlier workloads may have grown it
         pre = {t["name"]: vm_rss_mb(t["self_pid"]) for t in targets if t.get("self_pid")}
@@ -427,18 +485,37 @@ def main():
             if m["peak_tree_mb"]:
                 rr["peak_tree_mb_c%d" % n] = m["peak_tree_mb"]
 
-    for c in (1, 8):
+    for c in (1, 8) if "refs" in only else []:
         add("info_refs_c%d" % c, "info/refs v0 rate, %d connection(s) (wrk)" % c, "req/s", http,
             w_wrk(r, c, wrk_seconds), runs if not smoke else 1, warmup=False)
-
     res["wrk_latency"] = r.wrk_latency
-    add("push_full", "push whole history into empty repo", "s", targets, w_push(r), heavy_runs,
-        warmup=False)
-    add("push_full_safe", "push whole history, anchors with fsckObjects + fsync as kura", "s",
-        targets, w_push(r, safe=True), heavy_runs, warmup=False)
+
+    if "push" in only:
+        add("push_full", "push whole history into empty repo", "s", targets, w_push(r), heavy_runs,
+            warmup=False)
+        add("push_full_safe", "push whole history, anchors with fsckObjects + fsync as kura", "s",
+            targets, w_push(r, safe=True), heavy_runs, warmup=False)
+
+    if "incr" in only:
+        def full_push(t, safe):
+            log("push_10: %s: a destination with the whole history (untimed)" % t["name"])
+            w_push(r, safe)(t)
+        for key, label, fn in (
+                ("fetch_10", "fetch of 10 new commits",
+                 lambda: gitincr.incr_fetch(r, targets, pick, incr_runs, run_rounds, settle, Failed)),
+                ("push_10", "push of 10 commits onto an existing branch",
+                 lambda: gitincr.push10(r, targets, pick, incr_runs, run_rounds, False, full_push, settle)),
+                ("push_10_safe", "push of 10 commits, anchors with fsckObjects + fsync as kura",
+                 lambda: gitincr.push10(r, targets, pick, incr_runs, run_rounds, True, full_push, settle))):
+            try:
+                samples, errors = fn()
+            except (Failed, RuntimeError, subprocess.TimeoutExpired) as e:
+                log("%s: setup failed: %s" % (key, e))
+                samples, errors = {}, {t["name"]: "setup: %s" % Failed(str(e)) for t in targets}
+            res["workloads"][key] = dict(label=label, unit="s", samples=samples, errors=errors)
 
     res["http"], res["http_skipped"] = {}, {}
-    api_t, why = httpload.api_targets(cfg, log)
+    api_t, why = httpload.api_targets(cfg, pick, log) if "api" in only else ([], None)
     if why:
         res["http_skipped"]["api"] = why
     for key, label, _ in httpload.API_ENDPOINTS if api_t else []:
@@ -448,21 +525,36 @@ def main():
                                          http_runs, warmup=False)
             res["http"][k] = dict(kind="api", label=label, conns=c, samples=samples, errors=errors)
 
-    pick = web_pick(r, cfg["repo"])
-    res["web_pick"] = pick
-    web_t, why = httpload.web_targets(cfg, pick, log)
+    web_t, why = httpload.web_targets(cfg, pick, log) if "web" in only else ([], None)
     res["page_sizes"] = {"api " + t["name"]: t["sizes"] for t in api_t if t["name"] == "kura"}
     res["page_sizes"].update({"web " + t["name"]: t["sizes"] for t in web_t})
     if why:
         res["http_skipped"]["web"] = why
-    for key, label in httpload.WEB_PAGES if len(web_t) > 1 or not why else []:
+    for key, label in httpload.WEB_PAGES if web_t and (len(web_t) > 1 or not why) else []:
         k = "web_%s" % key
         samples, errors = run_rounds(r, web_t, k, httpload.w_wrk_url(key, 1, http_seconds),
                                      http_runs, warmup=False)
         res["http"][k] = dict(kind="web", label=label, conns=1, samples=samples, errors=errors)
 
-    res["mixed"] = run_mixed(cfg, api_t, web_t, pick, mixed_levels, mixed_seconds)
+    if "mixed" in only:
+        res["mixed"] = run_mixed(cfg, cfg.get("kura_http"), kura_t and kura_t["self_pid"], pick,
+                                 mixed_levels, mixed_seconds)
+        kp = cfg.get("kura_pg_http")
+        if kp:
+            res["mixed_pg"] = run_mixed(cfg, kp, kp["pid"], pick, mixed_levels, mixed_seconds)
+        else:
+            res["mixed_pg"] = dict(skipped=cfg.get("skipped", {}).get("kura on PostgreSQL", "not started"),
+                                   seconds=mixed_seconds)
 
+    # kura at rest after everything above
+    if kura_t and kura_t.get("self_pid"):
+        wait_quiet(kura_t["pids"], FRONT, timeout=10)
+        time.sleep(0.5)
+        rr = resources.setdefault("kura", {})
+        rr["after_rss_mb"] = vm_rss_mb(kura_t["self_pid"])
+        rr["after_pss_tree_mb"] = tree_pss_mb(kura_t["pids"])
+
+    res["goals"] = goals.evaluate(res)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(res, f, indent=1, sort_keys=True)

@@ -11,9 +11,11 @@ request was due, so that a server that falls behind shows it as latency
 instead of silently slowing the generator down.
 
 The operations:
-  api   GET /api/v4/projects/:id, .../repository/branches, .../repository/tree
-        in turn, with a PRIVATE-TOKEN header;
-  web   the project, tree, file and commit pages in turn, anonymous (public);
+  api   GET /api/v4/projects/:id, .../repository/branches, .../repository/tree,
+        .../repository/files/PATH and .../repository/commits in turn, with a
+        PRIVATE-TOKEN header;
+  web   the project, tree, file, commit and commit list pages in turn,
+        anonymous (public);
   pull  an incremental fetch of 10 commits as git does it over smart HTTP
         v0: GET info/refs?service=git-upload-pack, then POST git-upload-pack
         wanting the branch tip and having the commit 10 back; one pull = both
@@ -312,9 +314,9 @@ def run_level(level, seconds, spec, kura_pid, cpu_split, Sampler, log):
     return res
 
 
-def spec_for(cfg, api_urls, web_urls, want, have):
-    """Connection details for the generator processes, from the target config."""
-    k = cfg["kura_http"]
+def spec_for(k, api_urls, web_urls, want, have):
+    """Connection details for the generator processes, from a kura's
+    description (the target config's kura_http or kura_pg_http)."""
     u = urllib.parse.urlsplit(k["base"])
     path = lambda url: urllib.parse.urlsplit(url)._replace(scheme="", netloc="").geturl()
     return dict(host=u.hostname, port=u.port, token=k["token"],

@@ -146,6 +146,11 @@ def pss_mb(pid):
     return vm_rss_mb(pid) or 0
 
 
+def tree_pss_mb(pids):
+    """PSS of a process tree (children included), in MB."""
+    return sum(pss_mb(p) for p in tree(pids))
+
+
 class Sampler(threading.Thread):
     """Samples memory every `period` s while a load runs; keeps the peaks and
     (for the mean) the sum of the server's own RSS."""

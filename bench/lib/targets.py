@@ -10,6 +10,8 @@ import os
 
 e = os.environ
 repo, tmp = e["REPO"], e["TMP"]
+# the anchors' copy of repo (hard links), which the incremental fetch pushes into
+served = e.get("SERVED") or repo
 with open(os.path.join(repo, "bench-ready.json")) as f:
     info = json.load(f)
 
@@ -33,10 +35,22 @@ elif e.get("BENCH_KURA_PID"):
                      % (int(e["BENCH_KURA_LOAD_MS"]) / 1000))
     if e.get("BENCH_KURA_NOTE"):
         notes.append(e["BENCH_KURA_NOTE"])
+    targets[-1]["server_push_url"] = e["BENCH_KURA_PUSH_PREFIX"] + "repo.git"
+
+# the same kura on PostgreSQL, for the mixed load only
+kura_pg = None
+if e.get("BENCH_PG_PID") and not e.get("BENCH_PG_SKIP"):
+    kura_pg = dict(base="http://127.0.0.1:" + e["BENCH_PG_PORT"], token=e.get("BENCH_PG_TOKEN", ""),
+                   project_path="bench/repo", project_path_enc="bench%2Frepo",
+                   push_project_path="bench/push", pid=int(e["BENCH_PG_PID"]))
+    if e.get("BENCH_PG_NOTE"):
+        notes.append(e["BENCH_PG_NOTE"])
+elif e.get("BENCH_PG_SKIP"):
+    skipped["kura on PostgreSQL"] = e["BENCH_PG_SKIP"]
 
 hb = "http://127.0.0.1:%s/" % e["HB_PORT"]
 targets.append(dict(
-    name="http-backend", kind="http-backend", url=hb + "bench.git",
+    name="http-backend", kind="http-backend", url=hb + "bench.git", server_push_url="file://" + served,
     pids=[int(e["NGINX_PID"]), int(e["FCGI_PID"])], self_pid=None,
     # the same server through the CPU-accounting wrapper (see bench/run)
     acct_url=hb + "acct/bench.git", acct_dir=os.path.join(tmp, "acct"),
@@ -45,10 +59,12 @@ targets.append(dict(
 floor_push = os.path.join(tmp, "floor-push")
 os.makedirs(floor_push, exist_ok=True)
 targets.append(dict(
-    name="floor", kind="floor", url="file://" + repo, pids=[], self_pid=None,
+    name="floor", kind="floor", url="file://" + served, server_push_url="file://" + served,
+    pids=[], self_pid=None,
     push=dict(kind="dir", root=floor_push, url_prefix="file://" + floor_push + "/")))
 
 print(json.dumps(dict(repo=repo, repo_info=info, tmp=tmp, targets=targets,
-                      skipped=skipped, notes=notes, kura_http=kura_http,
+                      skipped=skipped, notes=notes, kura_http=kura_http, kura_pg_http=kura_pg,
+                      kura_bin=e.get("BENCH_KURA_BIN", ""), served=served,
                       cgit_url=hb + "cgit/", static_url=hb + "static/",
                       static_root=os.path.join(tmp, "static")), indent=1))
