@@ -18,7 +18,6 @@ int jobs_init(const struct config *cfg, struct buf *err)
 {
 	int ret;
 
-	outbound_global_init();
 	ret = outbound_allow_parse(&allow, cfg->outbound_allow_cidrs ? cfg->outbound_allow_cidrs
 								    : "", err);
 	if (ret < 0)

@@ -567,6 +567,7 @@ int outbound_request(const struct outbound_req *req, struct outbound_resp *out, 
 	ret = headers_build(&headers, req->headers, err);
 	if (ret < 0)
 		return ret;
+	outbound_global_init();
 	c = curl_easy_init();
 	if (!c)
 		BUG("curl_easy_init failed");
