@@ -122,12 +122,16 @@ def push10(r, targets, pick, runs, run_rounds, safe, full_push, settle):
     push made (r.push_dests), else made here with full_push (untimed)."""
     w = Writer(r, pick)
     ref = pick["ref"]
-    dests = {}
+    dests, setup_errors, live = {}, {}, []
     for t in targets:
         key = (t["name"], safe and t["kind"] != "kura")
-        if key not in r.push_dests:
-            full_push(t, key[1])
-        dests[t["name"]] = r.push_dests[key]
+        try:
+            if key not in r.push_dests:
+                full_push(t, key[1])
+            dests[t["name"]] = r.push_dests[key]
+            live.append(t)
+        except Exception as e:  # noqa: BLE001 - this target only is dropped
+            setup_errors[t["name"]] = "setup: %s" % e
     pending = {}
 
     def around(t, phase, extra=None, counted=False):
@@ -148,7 +152,11 @@ def push10(r, targets, pick, runs, run_rounds, safe, full_push, settle):
         return time.perf_counter() - t0
 
     key = "push_10_safe" if safe else "push_10"
-    return run_rounds(r, targets, key, fn, runs, True, around)
+    samples, errors = run_rounds(r, live, key, fn, runs, True, around)
+    errors.update(setup_errors)
+    for name in setup_errors:
+        samples[name] = []
+    return samples, errors
 
 
 def w_fetch_rate(r, dirs, version, clients, seconds, max_per_client, Failed):
