@@ -198,34 +198,112 @@ static void adv_refs_release(struct adv_refs *refs)
 	free(refs->head.symref_target);
 }
 
-/* git peels every advertised tag to the first object that is not a tag.
- * 0 and has_peeled set for a tag, 0 for anything else, ERR_NOTFOUND when
- * the object is missing. */
-static int adv_peel(git_repository *git, git_odb *odb, const git_reference *direct,
-		    struct adv_ref *r)
+/* What an object peels to never changes, so it is remembered per process
+ * in a small direct-mapped table: a repository's tags cost a read each the
+ * first time they are advertised, not on every ls-remote. Only the
+ * object's own facts are kept; whether this repository has it is still
+ * asked every time. */
+enum peel_state { PEEL_UNKNOWN, PEEL_NON_TAG, PEEL_TAG, PEEL_BROKEN };
+
+struct peel_slot {
+	git_oid oid;
+	git_oid peeled;
+	unsigned char state;
+};
+
+#define PEEL_CACHE_SLOTS 8192	/* ~360 KB once used; a collision only costs a read */
+
+static struct peel_slot *peel_cache;
+static pthread_mutex_t peel_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct peel_slot *peel_slot_for(const git_oid *id)
 {
-	const git_oid *packed = git_reference_target_peel(direct);
-	git_object *obj = NULL, *peeled = NULL;
+	unsigned int h = ((unsigned int)id->id[0] << 8 | id->id[1]) << 8 | id->id[2];
+
+	if (!peel_cache)
+		peel_cache = xcalloc(PEEL_CACHE_SLOTS, sizeof(*peel_cache));
+	return &peel_cache[h % PEEL_CACHE_SLOTS];
+}
+
+static enum peel_state peel_cache_get(const git_oid *id, git_oid *peeled)
+{
+	enum peel_state state = PEEL_UNKNOWN;
+	struct peel_slot *slot;
+
+	pthread_mutex_lock(&peel_lock);
+	slot = peel_slot_for(id);
+	if (slot->state != PEEL_UNKNOWN && git_oid_equal(&slot->oid, id)) {
+		state = slot->state;
+		git_oid_cpy(peeled, &slot->peeled);
+	}
+	pthread_mutex_unlock(&peel_lock);
+	return state;
+}
+
+static void peel_cache_put(const git_oid *id, enum peel_state state, const git_oid *peeled)
+{
+	struct peel_slot *slot;
+
+	pthread_mutex_lock(&peel_lock);
+	slot = peel_slot_for(id);
+	git_oid_cpy(&slot->oid, id);
+	git_oid_cpy(&slot->peeled, peeled);
+	slot->state = (unsigned char)state;
+	pthread_mutex_unlock(&peel_lock);
+}
+
+/* git's peel_object(): follows tags as each one names its target, to the
+ * first target that is not a tag (which need not be present). */
+static enum peel_state peel_read(git_repository *git, git_odb *odb, const git_oid *id,
+				 git_oid *peeled)
+{
 	git_object_t type;
+	git_oid cur;
 	size_t size;
 
-	if (git_odb_read_header(&size, &type, odb, &r->oid) < 0)
-		return ERR_NOTFOUND;
+	if (git_odb_read_header(&size, &type, odb, id) < 0)
+		return PEEL_UNKNOWN;	/* missing here: nothing to remember */
 	if (type != GIT_OBJECT_TAG)
-		return 0;
+		return PEEL_NON_TAG;
+	git_oid_cpy(&cur, id);
+	while (type == GIT_OBJECT_TAG) {
+		git_tag *tag = NULL;
+
+		if (git_tag_lookup(&tag, git, &cur) < 0)
+			return PEEL_BROKEN;
+		git_oid_cpy(&cur, git_tag_target_id(tag));
+		type = git_tag_target_type(tag);
+		git_tag_free(tag);
+	}
+	git_oid_cpy(peeled, &cur);
+	return PEEL_TAG;
+}
+
+/* Sets r->peeled for a tag, as git's advertisement shows it; a packed
+ * ref's recorded peel is used as git uses it. */
+static void adv_peel(git_repository *git, git_odb *odb, const git_reference *direct,
+		     struct adv_ref *r)
+{
+	const git_oid *packed = git_reference_target_peel(direct);
+	git_oid zero = { { 0 } };
+	enum peel_state state;
+
 	if (packed) {
 		git_oid_cpy(&r->peeled, packed);
 		r->has_peeled = 1;
-		return 0;
+		return;
 	}
-	if (git_object_lookup(&obj, git, &r->oid, GIT_OBJECT_TAG) == 0 &&
-	    git_object_peel(&peeled, obj, GIT_OBJECT_ANY) == 0) {
-		git_oid_cpy(&r->peeled, git_object_id(peeled));
-		r->has_peeled = 1;
+	state = peel_cache_get(&r->oid, &r->peeled);
+	if (state == PEEL_NON_TAG)
+		return;
+	if (state == PEEL_UNKNOWN) {
+		state = peel_read(git, odb, &r->oid, &r->peeled);
+		if (state != PEEL_UNKNOWN)
+			peel_cache_put(&r->oid, state, state == PEEL_TAG ? &r->peeled : &zero);
+	} else if (!git_odb_exists(odb, &r->oid)) {
+		return;		/* a tag some other repository has, not this one */
 	}
-	git_object_free(peeled);
-	git_object_free(obj);
-	return 0;
+	r->has_peeled = state == PEEL_TAG;
 }
 
 /* Fills r from ref, following a symbolic ref to its end. ERR_NOTFOUND for
@@ -242,7 +320,7 @@ static int adv_ref_fill(git_repository *git, git_odb *odb, git_reference *ref,
 		r->symref_target = xstrdup(git_reference_name(resolved));
 	}
 	git_oid_cpy(&r->oid, git_reference_target(resolved ? resolved : ref));
-	(void)adv_peel(git, odb, resolved ? resolved : ref, r);
+	adv_peel(git, odb, resolved ? resolved : ref, r);
 	git_reference_free(resolved);
 	return 0;
 }
@@ -270,7 +348,7 @@ static void adv_head(git_repository *git, git_odb *odb, struct adv_refs *refs)
 	if (resolved)
 		refs->head.symref_target = xstrdup(git_reference_name(resolved));
 	git_oid_cpy(&refs->head.oid, git_reference_target(resolved ? resolved : head));
-	(void)adv_peel(git, odb, resolved ? resolved : head, &refs->head);
+	adv_peel(git, odb, resolved ? resolved : head, &refs->head);
 	refs->head_state = HEAD_OK;
 out:
 	git_reference_free(resolved);

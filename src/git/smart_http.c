@@ -486,8 +486,6 @@ static ssize_t smart_stream_read(void *ctx, char *out, size_t max)
 		rpc->prefix_off += (size_t)n;
 		return n;
 	}
-	if (rpc->answered)
-		return 0;
 	n = gitproc_read(&rpc->proc, out, max);
 	if (n > 0)
 		return n;
@@ -535,6 +533,12 @@ static void smart_end(struct http_req *req)
 	http_add_header(req, "Cache-Control", "no-cache, max-age=0, must-revalidate");
 	http_add_header(req, "Pragma", "no-cache");
 	http_add_header(req, "Expires", "Fri, 01 Jan 1980 00:00:00 GMT");
+	/* An answer kura made itself goes out whole, with a length: written
+	 * in pieces, its tail would wait on the client's delayed ACK. */
+	if (rpc->answered) {
+		http_respond_buf(req, 200, ctype, &rpc->prefix);
+		return;
+	}
 	req->route_data = NULL;	/* the stream owns it now */
 	http_respond_stream(req, 200, ctype, smart_stream_read, smart_rpc_free, rpc);
 }

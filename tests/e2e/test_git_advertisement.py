@@ -260,3 +260,16 @@ def test_advertisement_needs_the_same_access(kura, dev, populated):
     r = requests.post(kura.url("adv/repo.git/git-upload-pack"), data=CLIENT_LS_REFS,
                       auth=("root", outsider), headers={**LS_REFS_CT, **V2}, timeout=30)
     assert r.status_code in (401, 403)
+
+
+def test_tag_known_from_another_repository(kura, dev, populated):
+    """kura remembers what a tag peels to across requests; a repository
+    whose ref names that tag without having it still gets git's answer."""
+    assert_same_as_git(kura, dev, "adv/repo")          # peels v1.0 once
+    tag = git(repo_dir(kura, "adv/repo"), "rev-parse", "refs/tags/v1.0").stdout.strip()
+    borrowed = repo_dir(kura, "adv/empty") / "refs" / "tags" / "borrowed"
+    borrowed.write_text(tag + "\n")
+    try:
+        assert_same_as_git(kura, dev, "adv/empty")
+    finally:
+        os.unlink(borrowed)
