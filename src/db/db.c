@@ -9,11 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A borrower waiting for a connection. Waiters are served in arrival order
+ * and a returned connection is handed straight to the oldest: with a
+ * broadcast, a thread arriving just as a connection came back could take
+ * it ahead of one that had waited, over and over, and under load those
+ * few unlucky requests are the p99. */
+struct pool_waiter {
+	pthread_cond_t wake;
+	struct db *db;		/* handed over by db_put */
+	int may_open;		/* or: a slot is free, open a connection */
+	struct pool_waiter *next;
+};
+
 struct db_pool {
 	const struct db_driver *drv;
 	char *url;
 	pthread_mutex_t lock;
-	pthread_cond_t freed;
+	struct pool_waiter *head, *tail;
 	struct db **idle;	/* open connections not in use */
 	int nidle, nopen, size;
 };
@@ -46,7 +58,6 @@ int db_pool_open(struct db_pool **out, const char *url, int size, struct buf *er
 	pool->drv = drv;
 	pool->url = xstrdup(url);
 	pthread_mutex_init(&pool->lock, NULL);
-	pthread_cond_init(&pool->freed, NULL);
 	pool->size = size > 0 ? size : 1;
 	pool->idle = xcalloc((size_t)pool->size, sizeof(*pool->idle));
 	pool->idle[pool->nidle++] = first;
@@ -62,43 +73,84 @@ void db_pool_free(struct db_pool *pool)
 	for (int i = 0; i < pool->nidle; i++)
 		pool->drv->close(pool->idle[i]);
 	pthread_mutex_destroy(&pool->lock);
-	pthread_cond_destroy(&pool->freed);
 	free(pool->idle);
 	free(pool->url);
 	free(pool);
 }
 
+static struct pool_waiter *pool_dequeue(struct db_pool *pool)
+{
+	struct pool_waiter *w = pool->head;
+
+	if (w) {
+		pool->head = w->next;
+		if (!pool->head)
+			pool->tail = NULL;
+	}
+	return w;
+}
+
+/* Under the lock: lets waiters open connections while slots are free (after
+ * a lost connection or a failed open gave slots back). */
+static void pool_grant_opens(struct db_pool *pool)
+{
+	struct pool_waiter *w;
+
+	while (pool->nopen < pool->size && (w = pool_dequeue(pool))) {
+		pool->nopen++;
+		w->may_open = 1;
+		pthread_cond_signal(&w->wake);
+	}
+}
+
+/* Called with a slot already counted in nopen. */
+static struct db *pool_open_one(struct db_pool *pool)
+{
+	struct buf err = BUF_INIT_MAX(512);
+	struct db *db = NULL;
+
+	if (pool->drv->open(&db, pool->url, &err) == 0) {
+		buf_release(&err);
+		return db;
+	}
+	/* The database went away: hand out nothing and let the caller answer
+	 * 503; the next db_get tries again. */
+	log_warn("db", "connect failed: %s", err.ptr);
+	buf_release(&err);
+	pthread_mutex_lock(&pool->lock);
+	pool->nopen--;
+	pool_grant_opens(pool);
+	pthread_mutex_unlock(&pool->lock);
+	return NULL;
+}
+
 struct db *db_get(struct db_pool *pool)
 {
+	struct pool_waiter w = { .db = NULL, .may_open = 0, .next = NULL };
 	struct db *db = NULL;
-	struct buf err = BUF_INIT_MAX(512);
 
 	pthread_mutex_lock(&pool->lock);
-	for (;;) {
-		if (pool->nidle > 0) {
-			db = pool->idle[--pool->nidle];
-			break;
-		}
-		if (pool->nopen < pool->size) {
-			pool->nopen++;
-			pthread_mutex_unlock(&pool->lock);
-			if (pool->drv->open(&db, pool->url, &err) == 0) {
-				buf_release(&err);
-				return db;
-			}
-			/* The database went away: hand out nothing and let the
-			 * caller answer 503; the next db_get tries again. */
-			log_warn("db", "connect failed: %s", err.ptr);
-			buf_release(&err);
-			pthread_mutex_lock(&pool->lock);
-			pool->nopen--;
-			pthread_mutex_unlock(&pool->lock);
-			return NULL;
-		}
-		pthread_cond_wait(&pool->freed, &pool->lock);
+	if (!pool->head && pool->nidle > 0) {
+		db = pool->idle[--pool->nidle];
+		pthread_mutex_unlock(&pool->lock);
+		return db;
 	}
+	if (!pool->head && pool->nopen < pool->size) {
+		pool->nopen++;
+		pthread_mutex_unlock(&pool->lock);
+		return pool_open_one(pool);
+	}
+	pthread_cond_init(&w.wake, NULL);
+	if (pool->tail)
+		pool->tail->next = &w;
+	else
+		pool->head = &w;
+	pool->tail = &w;
+	while (!w.db && !w.may_open)
+		pthread_cond_wait(&w.wake, &pool->lock);
 	pthread_mutex_unlock(&pool->lock);
-	return db;
+	pthread_cond_destroy(&w.wake);
+	return w.db ? w.db : pool_open_one(pool);
 }
 
 /* A lost connection is closed, never lent again. The idle ones were most
@@ -116,7 +168,7 @@ static void db_put_broken(struct db_pool *pool, struct db *db)
 	pool->idle = xcalloc((size_t)pool->size, sizeof(*pool->idle));
 	pool->nidle = 0;
 	pool->nopen -= nidle + 1;
-	pthread_cond_broadcast(&pool->freed);
+	pool_grant_opens(pool);
 	pthread_mutex_unlock(&pool->lock);
 	for (int i = 0; i < nidle; i++)
 		pool->drv->close(idle[i]);
@@ -126,6 +178,8 @@ static void db_put_broken(struct db_pool *pool, struct db *db)
 
 void db_put(struct db_pool *pool, struct db *db)
 {
+	struct pool_waiter *w;
+
 	if (!db)
 		return;
 	if (db->broken) {
@@ -140,8 +194,13 @@ void db_put(struct db_pool *pool, struct db *db)
 		db->tx_depth = 0;
 	}
 	pthread_mutex_lock(&pool->lock);
-	pool->idle[pool->nidle++] = db;
-	pthread_cond_signal(&pool->freed);
+	w = pool_dequeue(pool);
+	if (w) {
+		w->db = db;
+		pthread_cond_signal(&w->wake);
+	} else {
+		pool->idle[pool->nidle++] = db;
+	}
 	pthread_mutex_unlock(&pool->lock);
 }
 
