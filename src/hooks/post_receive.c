@@ -22,6 +22,7 @@
 #include <string.h>
 
 #define PUSH_JOB_ATTEMPTS 10
+#define PACK_REFS_JOB_ATTEMPTS 3
 
 static int branch_exists(git_repository *repo, const char *branch)
 {
@@ -108,6 +109,15 @@ static int enqueue_push_job(struct db *db, const struct project *p, int64_t user
 	return ret;
 }
 
+/* Refs a push leaves loose are packed soon after, once there are many. */
+static int enqueue_pack_refs(struct db *db, const struct project *p)
+{
+	char payload[64];
+
+	snprintf(payload, sizeof(payload), "{\"project_id\":%lld}", (long long)p->id);
+	return queue_enqueue(db, "pack_refs", payload, NULL, PACK_REFS_JOB_ATTEMPTS, 0);
+}
+
 int hook_post_receive(struct db *db, const struct project *p, const struct principal *who,
 		      const struct ref_update *u, size_t n)
 {
@@ -124,6 +134,8 @@ int hook_post_receive(struct db *db, const struct project *p, const struct princ
 	/* Push mirrors follow every push: one job per mirror, seconds later. */
 	if (ret == 0)
 		ret = mirror_enqueue_pushes(db, p->id);
+	if (ret == 0)
+		ret = enqueue_pack_refs(db, p);
 	if (ret == 0)
 		ret = project_touch_activity(db, p->id);
 	if (ret == 0) {

@@ -22,5 +22,8 @@ int token_expiry_job_run(struct db_pool *pool, const struct job *job, struct buf
 /* "housekeeping": repacks a project's repository with a bitmap and prunes
  * old unreachable objects ({"project_id": N}). */
 int housekeeping_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
+/* "pack_refs": after a push, packs the refs once many are loose
+ * ({"project_id": N}). */
+int pack_refs_job_run(struct db_pool *pool, const struct job *job, struct buf *err);
 
 #endif

@@ -56,4 +56,5 @@ void jobs_register_all(void)
 	queue_register("mirror_pull", mirror_pull_job_run);
 	queue_register("mirror_push", mirror_push_job_run);
 	queue_register("housekeeping", housekeeping_job_run);
+	queue_register("pack_refs", pack_refs_job_run);
 }

@@ -273,3 +273,32 @@ def test_tag_known_from_another_repository(kura, dev, populated):
         assert_same_as_git(kura, dev, "adv/empty")
     finally:
         os.unlink(borrowed)
+
+
+def loose_refs(d):
+    return [p for p in (d / "refs").rglob("*") if p.is_file()]
+
+
+def test_refs_are_packed_after_pushes_leave_many_loose(kura, dev, tmp_path):
+    """A push job packs the refs once 64 or more are loose; fewer stay
+    loose. Either way the advertisement stays git's."""
+    import time
+    kura.create_project("adv/many", "private")
+    kura.create_project("adv/few", "private")
+    kura.add_member("adv", 40, project="adv/many")
+    kura.add_member("adv", 40, project="adv/few")
+    src = make_repo(tmp_path / "r", {"a.txt": "a\n"})
+    for i in range(70):
+        git(src, "tag", "-a", f"t{i:02d}", "-m", f"tag {i}")
+    git(src, "push", "-q", kura.git_url("adv/many", "adv", dev), "main", "--tags")
+    git(src, "push", "-q", kura.git_url("adv/few", "adv", dev), "main", "t00", "t01")
+    many, few = repo_dir(kura, "adv/many"), repo_dir(kura, "adv/few")
+    deadline = time.monotonic() + 20
+    while loose_refs(many) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not loose_refs(many), "refs were not packed"
+    assert "refs/tags/t69" in (many / "packed-refs").read_text()
+    assert_same_as_git(kura, dev, "adv/many")
+    time.sleep(1)
+    assert len(loose_refs(few)) == 3 and not (few / "packed-refs").exists()
+    assert "refs packed" in kura.log()
