@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "git/gitproc.h"
+#include "git/repo_read.h"
 #include "git/repo_store.h"
 #include "core/limits.h"
 
@@ -62,5 +63,6 @@ void cli_app_close(struct app *app)
 	db_pool_free(app->pool);
 	app->pool = NULL;
 	config_release(&app->cfg);
+	repo_pool_drain();
 	git_libgit2_shutdown();
 }

@@ -51,8 +51,16 @@ int pktline_next(const char *in, size_t n, size_t *off, struct pktline *out)
 	return 0;
 }
 
+size_t pktline_start(struct buf *out)
+{
+	size_t start = out->len;
+
+	buf_add(out, "0000", 4);
+	return start;
+}
+
 /* Writes the length of the packet that starts at start, now that it is known. */
-static void pktline_fix_length(struct buf *out, size_t start)
+void pktline_end(struct buf *out, size_t start)
 {
 	size_t len = out->len - start;
 	char hex[5];
@@ -71,23 +79,21 @@ static void pktline_fix_length(struct buf *out, size_t start)
 
 void pktline_addf(struct buf *out, const char *fmt, ...)
 {
-	size_t start = out->len;
+	size_t start = pktline_start(out);
 	va_list ap;
 
-	buf_add(out, "0000", 4);
 	va_start(ap, fmt);
 	buf_vaddf(out, fmt, ap);
 	va_end(ap);
-	pktline_fix_length(out, start);
+	pktline_end(out, start);
 }
 
 void pktline_add(struct buf *out, const void *data, size_t n)
 {
-	size_t start = out->len;
+	size_t start = pktline_start(out);
 
-	buf_add(out, "0000", 4);
 	buf_add(out, data, n);
-	pktline_fix_length(out, start);
+	pktline_end(out, start);
 }
 
 void pktline_flush(struct buf *out)

@@ -37,5 +37,11 @@ void pktline_addf(struct buf *out, const char *fmt, ...) __attribute__((format(p
 /* Appends one data packet holding data[0..n) verbatim. */
 void pktline_add(struct buf *out, const void *data, size_t n);
 void pktline_flush(struct buf *out);
+/* A packet built in place, for hot paths: pktline_start() reserves the
+ * length and returns where the packet starts; append the payload to out,
+ * then pktline_end() writes the length (or refuses the packet whole when
+ * it is over the maximum, marking out failed). */
+size_t pktline_start(struct buf *out);
+void pktline_end(struct buf *out, size_t start);
 
 #endif

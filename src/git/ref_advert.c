@@ -418,16 +418,25 @@ static int adv_open(struct repo **out, int64_t project_id)
 
 /* ---- v0 advertisements ---- */
 
+/* "<oid> <name><suffix>[\0<caps>]\n", built in place: this runs once per
+ * ref on every advertisement. */
 static void add_ref_line(struct buf *out, const git_oid *oid, const char *name,
 			 const char *suffix, const struct buf *caps_line)
 {
-	char hex[GIT_OID_HEXSZ + 1];
+	size_t start = pktline_start(out);
+	char hex[GIT_OID_HEXSZ];
 
-	git_oid_tostr(hex, sizeof(hex), oid);
-	if (caps_line)
-		pktline_addf(out, "%s %s%s%c%s\n", hex, name, suffix, '\0', caps_line->ptr);
-	else
-		pktline_addf(out, "%s %s%s\n", hex, name, suffix);
+	git_oid_fmt(hex, oid);
+	buf_add(out, hex, sizeof(hex));
+	buf_addch(out, ' ');
+	buf_addstr(out, name);
+	buf_addstr(out, suffix);
+	if (caps_line) {
+		buf_addch(out, '\0');
+		buf_add(out, caps_line->ptr, caps_line->len);
+	}
+	buf_addch(out, '\n');
+	pktline_end(out, start);
 }
 
 /* One ref and, for a tag, its peeled line; the first line carries caps. */

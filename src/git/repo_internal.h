@@ -7,11 +7,18 @@
 #include "repo_write.h"
 
 #include <git2.h>
+#include <sys/types.h>
+#include <time.h>
 
 struct repo {
 	git_repository *git;
 	const struct repo_ref_hooks *hooks;	/* NULL: no policy, no notification */
 	void *hooks_ctx;
+	int64_t project_id;	/* > 0: goes back to the pool of open repositories */
+	dev_t dev;		/* the directory it was opened from, to notice a new one */
+	ino_t ino;
+	struct timespec mtime;
+	int64_t opened_ms;
 };
 
 /* Maps a libgit2 return code to ERR_*; logs the libgit2 message at debug. */

@@ -7,12 +7,14 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 #include "core/xalloc.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static pthread_once_t fsync_once = PTHREAD_ONCE_INIT;
@@ -67,23 +69,129 @@ int repo_open_path(struct repo **out, const char *path)
 	return 0;
 }
 
+/* Open repositories kept between requests, one user at a time: opening
+ * one reads its config and pack indexes, and listing refs parses
+ * packed-refs, all of which libgit2 then keeps, revalidating against the
+ * files (packed-refs by its stamp; loose refs and HEAD are read each time;
+ * a pack it does not know yet is found when an object is missing, and
+ * objects are named by their content, so a pack a repack deleted still
+ * answers rightly). What could go stale is the copy of the repository's
+ * config and the memory of deleted packs, so a handle lives REPO_POOL_AGE_MS
+ * from its opening at most; and one whose directory is no longer the one
+ * it opened (a restore, a directory replaced: device, inode and
+ * modification time compared) is never reused. */
+#define REPO_POOL_SIZE 16
+#define REPO_POOL_AGE_MS 2000
+
+static struct repo *repo_pool[REPO_POOL_SIZE];
+static pthread_mutex_t repo_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void repo_free(struct repo *r)
+{
+	git_repository_free(r->git);
+	free(r);
+}
+
+static struct repo *repo_pool_take(int64_t project_id, const struct stat *st, int64_t now)
+{
+	struct repo *found = NULL, *stale[REPO_POOL_SIZE];
+	size_t nr_stale = 0;
+
+	pthread_mutex_lock(&repo_pool_lock);
+	for (size_t i = 0; i < REPO_POOL_SIZE; i++) {
+		struct repo *r = repo_pool[i];
+
+		if (!r)
+			continue;
+		if (now - r->opened_ms >= REPO_POOL_AGE_MS) {
+			stale[nr_stale++] = r;
+			repo_pool[i] = NULL;
+		} else if (!found && r->project_id == project_id) {
+			repo_pool[i] = NULL;
+			if (r->dev == st->st_dev && r->ino == st->st_ino &&
+			    r->mtime.tv_sec == st->st_mtim.tv_sec &&
+			    r->mtime.tv_nsec == st->st_mtim.tv_nsec)
+				found = r;
+			else
+				stale[nr_stale++] = r;
+		}
+	}
+	pthread_mutex_unlock(&repo_pool_lock);
+	for (size_t i = 0; i < nr_stale; i++)
+		repo_free(stale[i]);
+	return found;
+}
+
 int repo_open(struct repo **out, int64_t project_id)
 {
 	struct buf path = BUF_INIT;
-	int ret;
+	struct stat st;
+	int ret = 0;
 
 	repo_store_path(&path, project_id);
+	if (stat(path.ptr, &st) != 0) {
+		ret = ERR_NOTFOUND;
+		goto out;
+	}
+	*out = repo_pool_take(project_id, &st, time_mono_ms());
+	if (*out)
+		goto out;
 	ret = repo_open_path(out, path.ptr);
+	if (ret == 0) {
+		(*out)->project_id = project_id;
+		(*out)->dev = st.st_dev;
+		(*out)->ino = st.st_ino;
+		(*out)->mtime = st.st_mtim;
+		(*out)->opened_ms = time_mono_ms();
+	}
+out:
 	buf_release(&path);
 	return ret;
 }
 
+void repo_pool_drain(void)
+{
+	pthread_mutex_lock(&repo_pool_lock);
+	for (size_t i = 0; i < REPO_POOL_SIZE; i++) {
+		if (repo_pool[i])
+			repo_free(repo_pool[i]);
+		repo_pool[i] = NULL;
+	}
+	pthread_mutex_unlock(&repo_pool_lock);
+}
+
 void repo_close(struct repo *r)
 {
+	struct repo *evict = NULL;
+	size_t slot = 0;
+
 	if (!r)
 		return;
-	git_repository_free(r->git);
-	free(r);
+	if (r->project_id <= 0) {
+		repo_free(r);
+		return;
+	}
+	r->hooks = NULL;
+	r->hooks_ctx = NULL;
+	if (time_mono_ms() - r->opened_ms >= REPO_POOL_AGE_MS) {
+		repo_free(r);
+		return;
+	}
+	pthread_mutex_lock(&repo_pool_lock);
+	/* An empty slot, else the oldest handle's. */
+	for (size_t i = 0; i < REPO_POOL_SIZE; i++) {
+		if (!repo_pool[i]) {
+			slot = i;
+			break;
+		}
+		if (repo_pool[i]->opened_ms < repo_pool[slot]->opened_ms)
+			slot = i;
+	}
+	evict = repo_pool[slot];
+	repo_pool[slot] = r;
+	pthread_mutex_unlock(&repo_pool_lock);
+	if (evict)
+		repo_free(evict);
 }
 
 int repo_is_empty(struct repo *r)

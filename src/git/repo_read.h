@@ -39,6 +39,8 @@ int repo_open(struct repo **out, int64_t project_id);
 /* Opens a bare repository by directory (tests, tools). */
 int repo_open_path(struct repo **out, const char *path);
 void repo_close(struct repo *r);
+/* Frees the open repositories kept for reuse (before git_libgit2_shutdown). */
+void repo_pool_drain(void);
 
 /* 1 when the repository has no branches and no tags, 0 otherwise. */
 int repo_is_empty(struct repo *r);

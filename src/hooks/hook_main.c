@@ -6,6 +6,7 @@
 #include "core/parse.h"
 #include "core/xalloc.h"
 #include "db/db.h"
+#include "git/repo_read.h"
 #include "git/repo_store.h"
 #include "model/project.h"
 #include "model/push_event.h"
@@ -153,6 +154,7 @@ int hook_main(const char *name)
 	free(u);
 	buf_release(&err);
 	git_error_clear();
+	repo_pool_drain();
 	git_libgit2_shutdown();
 	return ret < 0 ? 1 : 0;
 }
