@@ -4,7 +4,6 @@
 #include "auth/push_rules.h"
 #include "core/err.h"
 #include "core/log.h"
-#include "core/timeutil.h"
 #include "core/xalloc.h"
 #include "hooks/hook.h"
 #include "http/http.h"
@@ -13,7 +12,6 @@
 #include "model/push_event.h"
 #include "model/user.h"
 
-#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,91 +66,6 @@ int api_repo_load_rules(struct api_repo *ar)
 	return ret;
 }
 
-/* Read-only repository handles kept between requests. Opening one reads
- * the repository's config and sets up its ref and object databases, and
- * freeing it unmaps its packs: a fifth of a tree or file answer. A kept
- * handle also keeps its cache of decoded objects. It stays correct without
- * invalidation: refs and HEAD are read from disk on every lookup (packed-refs
- * when its stamp changes), loose objects by path, and an object missing from
- * the known packs makes libgit2 rescan the pack directory, so a push from
- * this node or another shows at once; objects are named by their content,
- * so a pack a repack deleted still answers rightly. What would go stale is
- * the handle's copy of the repository's config and the memory of deleted
- * packs: a handle is used for REPO_POOL_TTL_MS at most, then freed. Write
- * handles carry the ref policy and are never kept. One thread at a time
- * uses a handle. */
-#define REPO_POOL_SLOTS 16
-#define REPO_POOL_TTL_MS 2000
-
-static struct {
-	pthread_mutex_t lock;
-	struct {
-		int64_t project_id;
-		int64_t opened_ms;
-		struct repo *r;
-	} slot[REPO_POOL_SLOTS];
-} repo_pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static int repo_pool_take(struct api_repo *ar, int64_t project_id)
-{
-	int64_t now = time_mono_ms();
-	struct repo *stale[REPO_POOL_SLOTS];
-	int nstale = 0;
-
-	pthread_mutex_lock(&repo_pool.lock);
-	for (int i = 0; i < REPO_POOL_SLOTS; i++) {
-		if (!repo_pool.slot[i].r)
-			continue;
-		if (now - repo_pool.slot[i].opened_ms >= REPO_POOL_TTL_MS) {
-			stale[nstale++] = repo_pool.slot[i].r;
-			repo_pool.slot[i].r = NULL;
-		} else if (!ar->r && repo_pool.slot[i].project_id == project_id) {
-			ar->r = repo_pool.slot[i].r;
-			ar->opened_ms = repo_pool.slot[i].opened_ms;
-			repo_pool.slot[i].r = NULL;
-		}
-	}
-	pthread_mutex_unlock(&repo_pool.lock);
-	for (int i = 0; i < nstale; i++)
-		repo_close(stale[i]);
-	if (ar->r) {
-		ar->pooled_id = project_id;
-		return 0;
-	}
-	return ERR_NOTFOUND;
-}
-
-/* Takes r: keeps it for the next reader of the project, or frees it. */
-static void repo_pool_give(int64_t project_id, int64_t opened_ms, struct repo *r)
-{
-	int64_t now = time_mono_ms();
-	int victim = -1;
-
-	if (now - opened_ms < REPO_POOL_TTL_MS) {
-		pthread_mutex_lock(&repo_pool.lock);
-		for (int i = 0; i < REPO_POOL_SLOTS; i++) {
-			if (!repo_pool.slot[i].r) {
-				victim = i;
-				break;
-			}
-			if (victim < 0 || repo_pool.slot[i].opened_ms < repo_pool.slot[victim].opened_ms)
-				victim = i;
-		}
-		if (repo_pool.slot[victim].r && repo_pool.slot[victim].opened_ms > opened_ms)
-			victim = -1;	/* every kept handle is younger: drop this one */
-		if (victim >= 0) {
-			struct repo *old = repo_pool.slot[victim].r;
-
-			repo_pool.slot[victim].r = r;
-			repo_pool.slot[victim].project_id = project_id;
-			repo_pool.slot[victim].opened_ms = opened_ms;
-			r = old;
-		}
-		pthread_mutex_unlock(&repo_pool.lock);
-	}
-	repo_close(r);
-}
-
 int api_repo_open(struct api_ctx *c, struct api_repo *ar, enum api_repo_mode mode)
 {
 	int ret;
@@ -174,16 +87,10 @@ int api_repo_open(struct api_ctx *c, struct api_repo *ar, enum api_repo_mode mod
 		return ret;
 	if (api_is_admin(c))
 		ar->level = ACCESS_OWNER;
-	if (mode == API_REPO_READ && repo_pool_take(ar, ar->p->id) == 0)
-		return 0;
 	ret = repo_open(&ar->r, ar->p->id);
 	if (ret < 0) {
 		api_fail(c, ret == ERR_NOTFOUND ? ERR_INTERNAL : ret, NULL, NULL);
 		return ret;
-	}
-	if (mode == API_REPO_READ) {
-		ar->pooled_id = ar->p->id;
-		ar->opened_ms = time_mono_ms();
 	}
 	if (mode == API_REPO_WRITE)
 		repo_set_ref_hooks(ar->r, &api_ref_hooks, ar);
@@ -205,12 +112,8 @@ void api_repo_close(struct api_repo *ar)
 	free(ar->changes);
 	ar->changes = NULL;
 	ar->changes_nr = 0;
-	if (ar->r && ar->pooled_id)
-		repo_pool_give(ar->pooled_id, ar->opened_ms, ar->r);
-	else
-		repo_close(ar->r);
+	repo_close(ar->r);
 	ar->r = NULL;
-	ar->pooled_id = 0;
 	protected_branch_list_release(&ar->rules);
 	project_free(ar->p);
 	ar->p = NULL;

@@ -31,11 +31,9 @@ struct api_repo {
 	size_t changes_nr;
 	struct buf reason;		/* why the policy refused, for the client */
 	int refused;			/* the policy refused a change */
-	int64_t pooled_id;		/* r goes back to the handle pool under this id */
-	int64_t opened_ms;
 };
 
-#define API_REPO_INIT { NULL, NULL, 0, NULL, { NULL, 0 }, NULL, 0, BUF_INIT_MAX(1024), 0, 0, 0 }
+#define API_REPO_INIT { NULL, NULL, 0, NULL, { NULL, 0 }, NULL, 0, BUF_INIT_MAX(1024), 0 }
 
 /* Finds :id (args[0]), checks the caller's rights for mode and opens the
  * repository, installing the ref policy for writes. Answers failures itself
