@@ -159,6 +159,9 @@ enum repo_tag_order {
 int repo_tag_list(struct repo *r, const char *search, enum repo_tag_order order,
 		  size_t offset, size_t limit, struct repo_tag_list **out);
 int repo_tag_get(struct repo *r, const char *name, struct repo_tag **out);
+/* The first max short names of branches ("refs/heads/") or tags
+ * ("refs/tags/"), sorted, without loading a commit: for ref pickers. */
+int repo_ref_names(struct repo *r, const char *prefix, size_t max, struct strvec *out);
 void repo_tag_free(struct repo_tag *t);
 void repo_tag_list_free(struct repo_tag_list *l);
 

@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/strvec.h"
 #include "core/xalloc.h"
 
 #include <stdint.h>
@@ -101,6 +102,20 @@ static void free_names(char **names, size_t nr)
 	for (size_t i = 0; i < nr; i++)
 		free(names[i]);
 	free(names);
+}
+
+int repo_ref_names(struct repo *r, const char *prefix, size_t max, struct strvec *out)
+{
+	char **names = NULL;
+	size_t nr = 0;
+	int ret = collect_names(r, prefix, NULL, &names, &nr);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < nr && i < max; i++)
+		strvec_push(out, names[i]);
+	free_names(names, nr);
+	return 0;
 }
 
 static int branch_fill(struct repo *r, struct repo_branch *b, const char *name,

@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/parse.h"
+#include "core/strvec.h"
 #include "core/xalloc.h"
 #include "git/repo_read.h"
 #include "model/member.h"
@@ -105,25 +106,26 @@ void web_breadcrumb(struct web_ctx *c, const char *ref, const char *path)
 }
 
 /* A branch and tag switcher that needs no script: a disclosure of links. */
+/* Names only: a picker needs no commit, and loading one per branch and
+ * tag was most of a tree page's time on a repository with many refs. */
 static void ref_switcher(struct web_ctx *c, struct repo *r, const char *ref, const char *kind)
 {
-	struct repo_branch_list *bl = NULL;
-	struct repo_tag_list *tl = NULL;
+	struct strvec branches = STRVEC_INIT, tags = STRVEC_INIT;
 
 	html_addf(&c->out, "<details class=\"switcher\"><summary>%s <span class=\"mono\">%s</span>"
 		  "</summary><ul class=\"list\">", kind, ref);
-	if (repo_branch_list(r, NULL, 0, WEB_SWITCHER_MAX, &bl) == 0)
-		for (size_t i = 0; i < bl->nr; i++)
+	if (repo_ref_names(r, "refs/heads/", WEB_SWITCHER_MAX, &branches) == 0)
+		for (size_t i = 0; i < branches.nr; i++)
 			html_addf(&c->out, "<li><a href=\"%u/-/tree/%u\">%s</a></li>", c->base.ptr,
-				  bl->v[i].name, bl->v[i].name);
-	if (repo_tag_list(r, NULL, REPO_TAG_BY_NAME, 0, WEB_SWITCHER_MAX, &tl) == 0)
-		for (size_t i = 0; i < tl->nr; i++)
+				  branches.v[i], branches.v[i]);
+	if (repo_ref_names(r, "refs/tags/", WEB_SWITCHER_MAX, &tags) == 0)
+		for (size_t i = 0; i < tags.nr; i++)
 			html_addf(&c->out, "<li><a href=\"%u/-/tree/%u\">%s</a> "
 				  "<span class=\"badge\">tag</span></li>", c->base.ptr,
-				  tl->v[i].name, tl->v[i].name);
+				  tags.v[i], tags.v[i]);
 	html_addf(&c->out, "</ul></details>");
-	repo_branch_list_free(bl);
-	repo_tag_list_free(tl);
+	strvec_release(&branches);
+	strvec_release(&tags);
 }
 
 static void clone_box(struct web_ctx *c)

@@ -79,6 +79,8 @@ def site(kura, tmp_path_factory):
     git(repo, "push", kura.git_url("web/app", "root", kura.root_token()), "HEAD:main")
     git(repo, "push", kura.git_url("web/app", "root", kura.root_token()),
         "HEAD:refs/heads/feature/x")
+    git(repo, "tag", "-a", "v0.1", "-m", "first")
+    git(repo, "push", kura.git_url("web/app", "root", kura.root_token()), "v0.1")
     b = Browser(kura)
     b.sign_in("root", kura.root_password())
     return b
@@ -170,6 +172,9 @@ def test_project_pages(site):
     assert "clone-https" in r.text and site.kura.base + "/web/app.git" in r.text
     r = site.get("/web/app/-/tree/main/src")
     assert r.status_code == 200 and "main.c" in r.text
+    # The branch picker names every branch (up to its limit) and the tags.
+    assert 'href="/web/app/-/tree/feature/x">feature/x</a>' in r.text
+    assert 'href="/web/app/-/tree/v0.1">v0.1</a> <span class="badge">tag</span>' in r.text
     r = site.get("/web/app/-/blob/main/src/main.c")
     assert r.status_code == 200 and 'id="L3"' in r.text and "return 1;" in r.text
     r = site.get("/web/app/-/blob/feature/x/src/main.c")
