@@ -68,7 +68,7 @@ static int authn_oauth(struct db *db, const char *secret, struct principal *out)
 	if (ret == ERR_NOTFOUND || (ret == 0 && !user_is_active(u)))
 		ret = ERR_AUTH;
 	if (ret == 0) {
-		(void)oauth_token_touch(db, t->id);
+		(void)oauth_token_touch(db, t);
 		out->user = u;
 		out->scopes = oauth_scopes_flags(t->scopes);
 		out->token_id = 0;

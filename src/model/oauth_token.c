@@ -16,7 +16,8 @@
 #define GRANT_COLUMNS "id, application_id, user_id, redirect_uri, scopes, code_challenge," \
 	" code_challenge_method, expires_at"
 #define TOKEN_COLUMNS "t.id, t.application_id, t.user_id, t.scopes, a.uid, a.confidential," \
-	" t.created_at, t.expires_at, t.revoked_at, t.revoke_reason, t.successor_id"
+	" t.created_at, t.expires_at, t.revoked_at, t.revoke_reason, t.successor_id," \
+	" t.last_used_at"
 #define TOKEN_FROM " FROM oauth_access_tokens t JOIN oauth_applications a" \
 	" ON a.id = t.application_id"
 
@@ -159,6 +160,7 @@ static struct oauth_token *token_from_row(struct db_stmt *st)
 	t->created_at = db_col_int64(st, 6);
 	t->expires_at = db_col_int64(st, 7);
 	t->revoked_at = db_col_is_null(st, 8) ? 0 : db_col_int64(st, 8);
+	t->last_used_at = db_col_is_null(st, 11) ? 0 : db_col_int64(st, 11);
 	return t;
 }
 
@@ -248,12 +250,16 @@ int oauth_token_revoke(struct db *db, int64_t id)
 			" 'revoked' WHERE id = $2 AND revoked_at IS NULL", "ii", time_now_ms(), id);
 }
 
-int oauth_token_touch(struct db *db, int64_t id)
+int oauth_token_touch(struct db *db, const struct oauth_token *t)
 {
 	int64_t now = time_now_ms();
 
+	/* Even an UPDATE that changes no row takes the database's one write
+	 * lock, which every other writer (of every node) then waits for. */
+	if (t->last_used_at && now - t->last_used_at < 60 * 1000)
+		return 0;
 	return db_execp(db, "UPDATE oauth_access_tokens SET last_used_at = $1 WHERE id = $2"
-			" AND (last_used_at IS NULL OR last_used_at < $3)", "iii", now, id,
+			" AND (last_used_at IS NULL OR last_used_at < $3)", "iii", now, t->id,
 			now - 60 * 1000);
 }
 

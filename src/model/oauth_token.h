@@ -45,6 +45,7 @@ struct oauth_token {
 	int64_t created_at;
 	int64_t expires_at;	/* of the access token */
 	int64_t revoked_at;	/* 0: live */
+	int64_t last_used_at;	/* 0: never */
 };
 
 /* A new pair for the user and application; the secrets are appended to
@@ -68,8 +69,9 @@ int oauth_token_refresh(struct db *db, int64_t app_id, const char *refresh_secre
 			const char *scopes, struct buf *access_out, struct buf *refresh_out,
 			struct oauth_token **out);
 int oauth_token_revoke(struct db *db, int64_t id);
-/* Records use at most once a minute. */
-int oauth_token_touch(struct db *db, int64_t id);
+/* Records use at most once a minute: no statement at all when t, as read,
+ * was used within the minute. */
+int oauth_token_touch(struct db *db, const struct oauth_token *t);
 void oauth_token_free(struct oauth_token *t);
 
 #endif
