@@ -79,7 +79,7 @@ int parse_host_port(const char *s, char *host_out, size_t hsize, uint16_t *port_
 	return 0;
 }
 
-static int hexval(char c)
+int parse_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -100,8 +100,8 @@ int parse_percent_decode(struct buf *out, const char *s, size_t n)
 
 			if (i + 2 >= n)
 				return ERR_INVALID;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = parse_hex_digit(s[i + 1]);
+			lo = parse_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return ERR_INVALID;
 			c = (char)(hi * 16 + lo);

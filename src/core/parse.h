@@ -21,4 +21,7 @@ int parse_percent_decode(struct buf *out, const char *s, size_t n);
  * escape is malformed or decodes to NUL. */
 char *parse_form_decode(const char *s, size_t n);
 
+/* The value of one hex digit (either case), or -1. */
+int parse_hex_digit(char c);
+
 #endif

@@ -1,20 +1,10 @@
 #include "pktline.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/parse.h"
 
 #include <stdarg.h>
 #include <stdio.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int pktline_next(const char *in, size_t n, size_t *off, struct pktline *out)
 {
@@ -23,7 +13,7 @@ int pktline_next(const char *in, size_t n, size_t *off, struct pktline *out)
 	if (n - at < 4)
 		return ERR_NOTFOUND;
 	for (int i = 0; i < 4; i++) {
-		int v = hexval(in[at + i]);
+		int v = parse_hex_digit(in[at + i]);
 
 		if (v < 0)
 			return ERR_INVALID;

@@ -449,62 +449,60 @@ static void add_v0_ref(struct buf *out, const struct adv_ref *r, int peel,
 		add_ref_line(out, &r->peeled, r->name, "^{}", NULL);
 }
 
-int ref_advert_upload_v0(struct buf *out, int64_t project_id)
+/* upload-pack's and receive-pack's v0 lists differ in three ways: HEAD
+ * first with symref= for upload-pack, peeled lines for upload-pack, and a
+ * placeholder line carrying receive-pack's capabilities when it has no ref. */
+static void add_v0_refs(struct buf *out, const struct adv_refs *refs, int upload)
 {
-	struct adv_refs refs = { 0 };
 	struct buf line = BUF_INIT;
-	struct repo *r = NULL;
-	int ret, first = 1;
+	int first = 1;
 
-	ret = adv_open(&r, project_id);
-	if (ret == 0)
-		ret = adv_refs_collect(r, &refs);
-	if (ret < 0)
-		goto out;
-	buf_addstr(&line, caps.upload_before);
-	if (refs.head_state == HEAD_OK && refs.head.symref_target)
-		buf_addf(&line, " symref=HEAD:%s", refs.head.symref_target);
-	buf_addstr(&line, caps.upload_after);
-	if (refs.head_state == HEAD_OK)
-		add_v0_ref(out, &refs.head, 1, &line, &first);
-	for (size_t i = 0; i < refs.nr; i++)
-		add_v0_ref(out, &refs.v[i], 1, &line, &first);
-	pktline_flush(out);
-	ret = buf_error(out) ? ERR_UNAVAILABLE : 0;
-out:
-	adv_refs_release(&refs);
-	buf_release(&line);
-	repo_close(r);
-	return ret;
-}
-
-int ref_advert_receive_v0(struct buf *out, int64_t project_id)
-{
-	struct adv_refs refs = { 0 };
-	struct buf line = BUF_INIT;
-	struct repo *r = NULL;
-	int ret, first = 1;
-
-	ret = adv_open(&r, project_id);
-	if (ret == 0)
-		ret = adv_refs_collect(r, &refs);
-	if (ret < 0)
-		goto out;
-	buf_addstr(&line, caps.receive);
-	for (size_t i = 0; i < refs.nr; i++)
-		add_v0_ref(out, &refs.v[i], 0, &line, &first);
-	if (first) {
+	if (upload) {
+		buf_addstr(&line, caps.upload_before);
+		if (refs->head_state == HEAD_OK && refs->head.symref_target)
+			buf_addf(&line, " symref=HEAD:%s", refs->head.symref_target);
+		buf_addstr(&line, caps.upload_after);
+		if (refs->head_state == HEAD_OK)
+			add_v0_ref(out, &refs->head, 1, &line, &first);
+	} else {
+		buf_addstr(&line, caps.receive);
+	}
+	for (size_t i = 0; i < refs->nr; i++)
+		add_v0_ref(out, &refs->v[i], upload, &line, &first);
+	if (first && !upload) {
 		git_oid zero = { { 0 } };
 
 		add_ref_line(out, &zero, "capabilities^{}", "", &line);
 	}
 	pktline_flush(out);
-	ret = buf_error(out) ? ERR_UNAVAILABLE : 0;
-out:
-	adv_refs_release(&refs);
 	buf_release(&line);
+}
+
+static int ref_advert_v0(struct buf *out, int64_t project_id, int upload)
+{
+	struct adv_refs refs = { 0 };
+	struct repo *r = NULL;
+	int ret = adv_open(&r, project_id);
+
+	if (ret == 0)
+		ret = adv_refs_collect(r, &refs);
+	if (ret == 0) {
+		add_v0_refs(out, &refs, upload);
+		ret = buf_error(out) ? ERR_UNAVAILABLE : 0;
+	}
+	adv_refs_release(&refs);
 	repo_close(r);
 	return ret;
+}
+
+int ref_advert_upload_v0(struct buf *out, int64_t project_id)
+{
+	return ref_advert_v0(out, project_id, 1);
+}
+
+int ref_advert_receive_v0(struct buf *out, int64_t project_id)
+{
+	return ref_advert_v0(out, project_id, 0);
 }
 
 int ref_advert_upload_v2(struct buf *out)
