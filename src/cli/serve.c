@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "db/db.h"
 #include "git/repo_store.h"
+#include "hooks/hook_service.h"
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "jobs/queue.h"
@@ -119,11 +120,13 @@ int cli_serve(struct app *app)
 		return EXIT_USAGE;
 	}
 	queue_workers_start(app->pool, JOB_WORKERS);
+	(void)hook_service_start(app->pool);	/* without it, hooks start kura each */
 	log_info("serve", "listening address=%s:%u external_url=%s", app->cfg.listen_host,
 		 app->cfg.listen_port, app->cfg.external_url);
 	sigwait(&set, &sig);
 	log_info("serve", "stopping signal=%d in_flight=%d", sig, http_server_active(srv));
 	http_server_stop(srv, LIMIT_SHUTDOWN_MS);
+	hook_service_stop();
 	queue_workers_stop();
 	jobs_release();
 	metrics_release();

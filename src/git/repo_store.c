@@ -106,28 +106,46 @@ static int write_file_atomic(const char *path, const char *data, mode_t mode)
 	return ret;
 }
 
-/* DATA/git/hooks/<name> links to this very binary, which runs as the hook
- * when started under that name. Replaced atomically at every start so an
- * upgraded binary takes over. */
+static char store_exe[4096];
+
+const char *repo_store_exe(void)
+{
+	ssize_t n;
+
+	if (!store_exe[0] && (n = readlink("/proc/self/exe", store_exe, sizeof(store_exe) - 1)) > 0)
+		store_exe[n] = '\0';
+	return store_exe;
+}
+
+/* DATA/git/hooks/<name> links to kura-hook next to this binary (a small
+ * program that asks the running server), or else to this very binary, which
+ * runs as the hook when started under that name. Replaced atomically at
+ * every start so an upgraded binary takes over. */
 static int install_hook(const char *name)
 {
-	struct buf link = BUF_INIT, tmp = BUF_INIT;
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	struct buf link = BUF_INIT, tmp = BUF_INIT, target = BUF_INIT;
+	const char *exe = repo_store_exe();
+	const char *slash = strrchr(exe, '/');
 	int ret = 0;
 
-	if (n <= 0)
+	if (!slash)
 		return ERR_UNAVAILABLE;
-	exe[n] = '\0';
+	buf_add(&target, exe, (size_t)(slash - exe));
+	buf_addstr(&target, "/kura-hook");
+	if (access(target.ptr, X_OK) != 0) {
+		buf_reset(&target);
+		buf_addstr(&target, exe);
+	}
 	buf_addf(&link, "%s/%s", store_hooks, name);
 	buf_addf(&tmp, "%s.tmp%08x", link.ptr, randombytes_random());
 	unlink(tmp.ptr);
-	if (symlink(exe, tmp.ptr) != 0 || rename(tmp.ptr, link.ptr) != 0) {
+	if (symlink(target.ptr, tmp.ptr) != 0 || rename(tmp.ptr, link.ptr) != 0) {
 		unlink(tmp.ptr);
 		ret = ERR_UNAVAILABLE;
 	}
 	buf_release(&link);
 	buf_release(&tmp);
+	buf_release(&target);
 	return ret;
 }
 

@@ -16,7 +16,10 @@ const char *repo_store_data_dir(void);
  * as the git children do, and bounds its memory (call after
  * repo_store_init). */
 void repo_store_isolate_libgit2(void);
-/* Links DATA/git/hooks/pre-receive and post-receive to the running binary. */
+/* The running kura binary's path (for git's hooks to fall back on). */
+const char *repo_store_exe(void);
+/* Links DATA/git/hooks/pre-receive and post-receive to kura-hook next to
+ * the running binary, or to the binary itself. */
 int repo_store_install_hooks(void);
 /* Both hooks are in place and executable (checked before every push). */
 int repo_store_hooks_ready(void);

@@ -6,6 +6,8 @@
 #include "auth/authn.h"
 #include "auth/perms.h"
 #include "auth/throttle.h"
+#include "hooks/hook.h"
+#include "hooks/hook_service.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -40,6 +42,7 @@ struct smart_rpc {
 	int answered;		/* prefix holds the whole response; git never ran */
 	struct buf head;	/* a sniffed request body, inflated, until decided */
 	struct buf answer;	/* what kura answers itself (ref_advert.h) */
+	char hook_token[65];	/* receive-pack: its hooks' token (hook_service.h) */
 	uint64_t body_raw, body_in, body_max;
 };
 
@@ -49,7 +52,9 @@ static void smart_rpc_free(void *ctx)
 
 	if (!rpc)
 		return;
-	gitproc_release(&rpc->proc);
+	gitproc_release(&rpc->proc);	/* git and its hooks are done */
+	if (rpc->hook_token[0])
+		hook_service_unregister(rpc->hook_token);
 	if (rpc->gzip)
 		inflateEnd(&rpc->zs);
 	buf_release(&rpc->prefix);
@@ -176,6 +181,21 @@ static int smart_authorize(struct http_req *req, struct db *db, const struct pri
 	return ret;
 }
 
+/* receive-pack's hooks ask this server (hook_service.h) when it listens;
+ * the variables above let them start kura instead when it does not. */
+static void smart_hook_service_env(struct smart_rpc *rpc, const struct principal *who)
+{
+	struct hook_context ctx = { rpc->project_id, who->user ? who->user->id : 0,
+				    who->deploy_token_id };
+	const char *sock = hook_service_socket();
+
+	gitproc_env(&rpc->proc, "KURA_HOOK_BINARY", repo_store_exe());
+	if (sock && hook_service_register(&ctx, rpc->hook_token, sizeof(rpc->hook_token)) == 0) {
+		gitproc_env(&rpc->proc, "KURA_HOOK_SOCKET", sock);
+		gitproc_env(&rpc->proc, "KURA_HOOK_TOKEN", rpc->hook_token);
+	}
+}
+
 /* Starts git for rpc; who is needed for receive-pack only (NULL otherwise). */
 static int smart_spawn(struct http_req *req, struct smart_rpc *rpc, const struct principal *who)
 {
@@ -210,6 +230,7 @@ static int smart_spawn(struct http_req *req, struct smart_rpc *rpc, const struct
 		gitproc_env(&rpc->proc, "KURA_HOOK_PROTOCOL", "http");
 		gitproc_env(&rpc->proc, "KURA_HOOK_DATABASE_URL", rpc->app->cfg.database_url);
 		gitproc_env(&rpc->proc, "KURA_HOOK_DATA_DIR", rpc->app->cfg.data_dir);
+		smart_hook_service_env(rpc, who);
 	}
 	rpc->proc.watch_fd = http_client_fd(req);
 	ret = gitproc_start(&rpc->proc, LIMIT_GIT_RPC_MS, 30 * 1000);

@@ -29,15 +29,18 @@ static int ref_name_harmful(const char *ref)
 }
 
 /* The pushed objects are still in git's quarantine directory (named by
- * GIT_OBJECT_DIRECTORY, set by receive-pack for its hooks): look there too. */
-static int repo_open_with_quarantine(git_repository **out, const char *path)
+ * GIT_OBJECT_DIRECTORY, set by receive-pack for its hooks): look there too,
+ * if it is inside the repository. */
+static int repo_open_with_quarantine(git_repository **out, const char *path,
+				     const char *quarantine)
 {
-	const char *quarantine = getenv("GIT_OBJECT_DIRECTORY");
+	size_t plen = strlen(path);
 	git_repository *repo = NULL;
 	git_odb *odb = NULL;
 	int ret = git_repository_open_bare(&repo, path);
 
-	if (ret == 0 && quarantine && strncmp(quarantine, path, strlen(path)) == 0) {
+	if (ret == 0 && quarantine && !strncmp(quarantine, path, plen) && quarantine[plen] == '/' &&
+	    !strstr(quarantine, "/../")) {
 		ret = git_repository_odb(&odb, repo);
 		if (ret == 0)
 			ret = git_odb_add_disk_alternate(odb, quarantine);
@@ -62,7 +65,8 @@ static int is_fast_forward(void *ctx, const char *old_hex, const char *new_hex)
 }
 
 int hook_pre_receive(struct db *db, const struct project *p, const struct principal *who,
-		     const struct ref_update *u, size_t n, struct buf *reason)
+		     const struct ref_update *u, size_t n, const char *quarantine,
+		     struct buf *reason)
 {
 	struct protected_branch_list rules = { NULL, 0 };
 	git_repository *repo = NULL;
@@ -88,7 +92,7 @@ int hook_pre_receive(struct db *db, const struct project *p, const struct princi
 	if (ret == 0)
 		ret = protected_branch_list(db, p->id, &rules);
 	repo_store_path(&path, p->id);
-	if (ret == 0 && repo_open_with_quarantine(&repo, path.ptr) < 0)
+	if (ret == 0 && repo_open_with_quarantine(&repo, path.ptr, quarantine) < 0)
 		ret = ERR_INTERNAL;
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		if (ref_name_harmful(u[i].ref)) {

@@ -212,7 +212,7 @@ def test_root_holds_only_the_runtime_set(rootfs):
     for absent in ("bin/sh", "usr/bin/bash", "usr/bin/dash", "usr/bin/apt", "usr/bin/dpkg",
                    "usr/bin/gcc", "usr/bin/cc", "usr/bin/perl", "usr/bin/python3"):
         assert not (ROOTFS_DIR / absent).exists(), absent
-    for present in ("usr/local/bin/kura", "usr/bin/git", "usr/lib/git-core/git-upload-pack",
+    for present in ("usr/local/bin/kura", "usr/local/bin/kura-hook", "usr/bin/git", "usr/lib/git-core/git-upload-pack",
                     "usr/lib/git-core/git-receive-pack", "etc/ssl/certs/ca-certificates.crt"):
         assert (ROOTFS_DIR / present).exists(), present
     # Nothing in the root is writable by the user kura runs as, save /data and /tmp.
@@ -255,9 +255,9 @@ def test_push_and_clone_through_the_root(inside, tmp_path):
     assert git(tmp_path / "clone", "rev-parse", "HEAD").stdout.strip() == second
     assert (tmp_path / "clone" / "bin" / "blob").read_bytes() == \
         (src / "bin" / "blob").read_bytes()
-    # The hooks are links to the binary at its place in the image.
+    # The hooks are links to kura-hook at its place in the image.
     hook = inside.data / "git" / "hooks" / "pre-receive"
-    assert os.readlink(hook) == "/usr/local/bin/kura"
+    assert os.readlink(hook) == "/usr/local/bin/kura-hook"
     # Archives git writes without a shell: internal gzip and zip, bzip2 by name.
     repo = next((inside.data / "repositories").glob("@hashed/*/*/*.git"))
     inner = "/data/" + str(repo.relative_to(inside.data))
