@@ -8,6 +8,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "git/repo_read.h"
 #include "git/repo_store.h"
 #include "hooks/hook_service.h"
 #include "http/http.h"
@@ -123,7 +124,10 @@ int cli_serve(struct app *app)
 	(void)hook_service_start(app->pool);	/* without it, hooks start kura each */
 	log_info("serve", "listening address=%s:%u external_url=%s", app->cfg.listen_host,
 		 app->cfg.listen_port, app->cfg.external_url);
-	sigwait(&set, &sig);
+	/* Between signals, once a second: let go of repositories kept open
+	 * for requests that have stopped coming. */
+	while ((sig = sigtimedwait(&set, NULL, &(struct timespec){ 1, 0 })) < 0)
+		repo_pool_sweep();
 	log_info("serve", "stopping signal=%d in_flight=%d", sig, http_server_active(srv));
 	http_server_stop(srv, LIMIT_SHUTDOWN_MS);
 	hook_service_stop();

@@ -149,6 +149,24 @@ out:
 	return ret;
 }
 
+void repo_pool_sweep(void)
+{
+	struct repo *stale[REPO_POOL_SIZE];
+	int64_t now = time_mono_ms();
+	size_t nr = 0;
+
+	pthread_mutex_lock(&repo_pool_lock);
+	for (size_t i = 0; i < REPO_POOL_SIZE; i++) {
+		if (repo_pool[i] && now - repo_pool[i]->opened_ms >= REPO_POOL_AGE_MS) {
+			stale[nr++] = repo_pool[i];
+			repo_pool[i] = NULL;
+		}
+	}
+	pthread_mutex_unlock(&repo_pool_lock);
+	for (size_t i = 0; i < nr; i++)
+		repo_free(stale[i]);
+}
+
 void repo_pool_drain(void)
 {
 	pthread_mutex_lock(&repo_pool_lock);

@@ -41,6 +41,8 @@ int repo_open_path(struct repo **out, const char *path);
 void repo_close(struct repo *r);
 /* Frees the open repositories kept for reuse (before git_libgit2_shutdown). */
 void repo_pool_drain(void);
+/* Frees those past their lifetime, so an idle server holds no pack maps. */
+void repo_pool_sweep(void);
 
 /* 1 when the repository has no branches and no tags, 0 otherwise. */
 int repo_is_empty(struct repo *r);

@@ -110,11 +110,31 @@ static void test_sees_changes_and_replaced_directories(void **state)
 	repo_close(r);
 }
 
+static void test_handles_expire(void **state)
+{
+	struct repo *r, *again;
+
+	(void)state;
+	assert_int_equal(repo_store_create(5, "main"), 0);
+	assert_int_equal(repo_open(&r, 5), 0);
+	repo_close(r);
+	usleep(2100 * 1000);			/* past the 2 s lifetime */
+	repo_pool_sweep();			/* what the server does every second */
+	assert_int_equal(repo_open(&again, 5), 0);
+	repo_close(again);
+	/* A fresh handle was opened (the old one was freed: ASan would see a
+	 * reuse of it), and it is kept like any other. */
+	assert_int_equal(repo_open(&r, 5), 0);
+	assert_ptr_equal(r, again);
+	repo_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reused_for_its_project_only),
 		cmocka_unit_test(test_sees_changes_and_replaced_directories),
+		cmocka_unit_test(test_handles_expire),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
