@@ -95,6 +95,7 @@ static int read_answer(int fd)
 {
 	static char answer[HOOK_CLIENT_MAX_ANSWER];
 	size_t len = 0;
+	int status = 0;
 	ssize_t n;
 	char *nl;
 
@@ -111,7 +112,9 @@ static int read_answer(int fd)
 		return -1;
 	if (write_all(2, nl + 1, len - (size_t)(nl + 1 - answer)) < 0)
 		return -1;
-	return atoi(answer);
+	for (const char *d = answer; d < nl; d++)	/* at most three digits, checked above */
+		status = status * 10 + (*d - '0');
+	return status > 255 ? -1 : status;
 }
 
 int main(int argc, char **argv)
