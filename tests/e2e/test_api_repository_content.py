@@ -244,3 +244,20 @@ def test_api_commits_visible_to_clone_and_pushes_visible_to_api(kura, gl, tmp_pa
     assert p.commits.get("main").id == pushed
     assert p.files.raw("pushed.txt", ref="main") == b"p\n"
     assert p.branches.get("main").commit["id"] == pushed
+
+
+def test_last_commit_id_follows_the_ref_asked(kura, gl):
+    """last_commit_id is remembered per (commit, path): a branch that moves
+    gets the new answer, an old commit keeps its own."""
+    p = gl.projects.create({"name": "lastcommit", "initialize_with_readme": True})
+    first = p.commits.create({"branch": "main", "commit_message": "add a", "actions": [
+        {"action": "create", "file_path": "a.txt", "content": "1\n"}]}).id
+    assert p.files.get("a.txt", ref="main").last_commit_id == first
+    other = p.commits.create({"branch": "main", "commit_message": "touch b", "actions": [
+        {"action": "create", "file_path": "b.txt", "content": "b\n"}]}).id
+    assert p.files.get("a.txt", ref="main").last_commit_id == first      # b only
+    second = p.commits.create({"branch": "main", "commit_message": "edit a", "actions": [
+        {"action": "update", "file_path": "a.txt", "content": "2\n"}]}).id
+    assert p.files.get("a.txt", ref="main").last_commit_id == second
+    assert p.files.get("a.txt", ref=other).last_commit_id == first
+    assert p.files.get("b.txt", ref="main").last_commit_id == other
