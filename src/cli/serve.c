@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -125,9 +126,14 @@ int cli_serve(struct app *app)
 	log_info("serve", "listening address=%s:%u external_url=%s", app->cfg.listen_host,
 		 app->cfg.listen_port, app->cfg.external_url);
 	/* Between signals, once a second: let go of repositories kept open
-	 * for requests that have stopped coming. */
-	while ((sig = sigtimedwait(&set, NULL, &(struct timespec){ 1, 0 })) < 0)
+	 * for requests that have stopped coming, and once no request runs,
+	 * give the memory a burst of connection threads freed back to the
+	 * system (glibc keeps it in per-thread arenas otherwise). */
+	while ((sig = sigtimedwait(&set, NULL, &(struct timespec){ 1, 0 })) < 0) {
 		repo_pool_sweep();
+		if (http_server_active(srv) == 0)
+			malloc_trim(0);
+	}
 	log_info("serve", "stopping signal=%d in_flight=%d", sig, http_server_active(srv));
 	http_server_stop(srv, LIMIT_SHUTDOWN_MS);
 	hook_service_stop();
