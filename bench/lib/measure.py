@@ -514,6 +514,24 @@ def main():
                 samples, errors = {}, {t["name"]: "setup: %s" % Failed(str(e)) for t in targets}
             res["workloads"][key] = dict(label=label, unit="s", samples=samples, errors=errors)
 
+    def sampled(fn, key):
+        """fn for run_rounds that also records kura's peak memory while its
+        wrk runs: own RSS (children excluded) and the tree's PSS (included)."""
+        def wrapped(t):
+            if t["name"] != "kura" or not kura_t:
+                return fn(t)
+            s = Sampler(kura_t)
+            s.start()
+            try:
+                return fn(t)
+            finally:
+                s.stop.set()
+                s.join()
+                kr = resources.setdefault("kura", {})
+                kr.setdefault("load_rss_mb_" + key, []).append(s.peak_self)
+                kr.setdefault("load_pss_tree_mb_" + key, []).append(s.peak_tree)
+        return wrapped
+
     res["http"], res["http_skipped"] = {}, {}
     api_t, why = httpload.api_targets(cfg, pick, log) if "api" in only else ([], None)
     if why:
@@ -521,7 +539,8 @@ def main():
     for key, label, _ in httpload.API_ENDPOINTS if api_t else []:
         for c in (1, 32):
             k = "api_%s_c%d" % (key, c)
-            samples, errors = run_rounds(r, api_t, k, httpload.w_wrk_url(key, c, http_seconds),
+            samples, errors = run_rounds(r, api_t, k,
+                                         sampled(httpload.w_wrk_url(key, c, http_seconds), k),
                                          http_runs, warmup=False)
             res["http"][k] = dict(kind="api", label=label, conns=c, samples=samples, errors=errors)
 
@@ -532,7 +551,8 @@ def main():
         res["http_skipped"]["web"] = why
     for key, label in httpload.WEB_PAGES if web_t and (len(web_t) > 1 or not why) else []:
         k = "web_%s" % key
-        samples, errors = run_rounds(r, web_t, k, httpload.w_wrk_url(key, 1, http_seconds),
+        samples, errors = run_rounds(r, web_t, k,
+                                     sampled(httpload.w_wrk_url(key, 1, http_seconds), k),
                                      http_runs, warmup=False)
         res["http"][k] = dict(kind="web", label=label, conns=1, samples=samples, errors=errors)
 

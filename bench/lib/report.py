@@ -136,6 +136,12 @@ def write_report(path, res):
                  % (n, n, rc("kura", "per_clone_self_mb_c%d" % n)))
         L.append("| peak PSS of the whole server tree, %d clones (children included) | %s | %s |"
                  % (n, rc("kura", "peak_tree_mb_c%d" % n), rc("http-backend", "peak_tree_mb_c%d" % n)))
+    for k, h in res.get("http", {}).items():
+        if "load_rss_mb_" + k not in rs.get("kura", {}):
+            continue
+        what = "%s, %d connection(s)" % (h["label"], h["conns"])
+        L.append("| peak RSS during %s (children excluded) / tree PSS (included) | %s / %s | — |"
+                 % (what, rc("kura", "load_rss_mb_" + k), rc("kura", "load_pss_tree_mb_" + k)))
     L.append("")
     L.append("The last CPU row is what a /proc tree walk sees: exact for kura, which waits for its "
              "git children, but for the anchor it misses git entirely, because fcgiwrap's workers "
