@@ -147,6 +147,9 @@ json_t *api_shared_with_groups(struct api_ctx *c, int project, int64_t id);
 /* --- tokens (api_tokens.c) ------------------------------------------------ */
 struct pat;
 json_t *api_pat_json(const struct pat *t);
+/* POST /users/:id/personal_access_tokens and .../impersonation_tokens:
+ * the new token's JSON with its secret, 201. */
+void api_user_token_create(struct api_ctx *c, int impersonation);
 /* scopes[]=…, a JSON array or "a,b"; 400 when missing or invalid. */
 int api_scopes_param(struct api_ctx *c, unsigned *out);
 

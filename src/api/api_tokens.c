@@ -8,6 +8,7 @@
 #include "jobs/notify.h"
 #include "core/parse.h"
 #include "core/timeutil.h"
+#include "db/db.h"
 #include "model/pat.h"
 #include "model/user.h"
 
@@ -166,7 +167,9 @@ int api_scopes_param(struct api_ctx *c, unsigned *out)
 	return ret;
 }
 
-static void tokens_create(struct api_ctx *c)
+/* A personal access token, or an impersonation token (made in the same
+ * transaction, and no mail about it: the user did not ask for it). */
+void api_user_token_create(struct api_ctx *c, int impersonation)
 {
 	struct buf secret = BUF_INIT, err = BUF_INIT_MAX(512);
 	struct user *u = NULL;
@@ -186,9 +189,16 @@ static void tokens_create(struct api_ctx *c)
 		api_error(c, 400, "expires_at is invalid");
 		goto out;
 	}
-	ret = pat_create(c->db, u->id, name, scopes, expires_at, &secret, &id, &err);
+	ret = impersonation ? db_tx_begin(c->db) : 0;
 	if (ret == 0)
+		ret = pat_create(c->db, u->id, name, scopes, expires_at, &secret, &id, &err);
+	if (impersonation) {
+		if (ret == 0)
+			ret = pat_set_impersonation(c->db, id);
+		ret = db_tx_end(c->db, ret);
+	} else if (ret == 0) {
 		(void)notify_pat_created(c->db, &c->app->cfg, id);
+	}
 	if (ret == 0)
 		ret = pat_find(c->db, id, &t);
 	if (ret < 0) {
@@ -204,6 +214,11 @@ out:
 	buf_release(&err);
 	pat_free(t);
 	user_free(u);
+}
+
+static void tokens_create(struct api_ctx *c)
+{
+	api_user_token_create(c, 0);
 }
 
 const struct api_endpoint api_token_endpoints[] = {

@@ -4,16 +4,12 @@
  * to act as the user, flagged impersonation=true). */
 #include "api_ctx.h"
 #include "auth/token.h"
-#include "core/buf.h"
 #include "core/err.h"
 #include "core/parse.h"
-#include "core/timeutil.h"
 #include "model/pat.h"
 #include "model/user.h"
 #include "model/user_memberships.h"
-#include "db/db.h"
 
-#include <sodium.h>
 #include <string.h>
 
 static int membership_add(const struct user_membership *m, void *ctx)
@@ -177,46 +173,7 @@ static void imp_revoke(struct api_ctx *c)
 
 static void imp_create(struct api_ctx *c)
 {
-	struct buf secret = BUF_INIT, err = BUF_INIT_MAX(512);
-	struct user *u = NULL;
-	struct pat *t = NULL;
-	const char *name = NULL, *expires = NULL;
-	int64_t expires_at = 0, id = 0;
-	unsigned scopes = 0;
-	json_t *o;
-	int ret;
-
-	if (api_user_find(c, api_arg(c, 0), &u) < 0)
-		return;
-	if (api_param_required(c, "name", &name) < 0 || api_scopes_param(c, &scopes) < 0 ||
-	    api_param_str(c, "expires_at", &expires) < 0)
-		goto out;
-	if (expires && time_parse_date(expires, &expires_at) < 0) {
-		api_error(c, 400, "expires_at is invalid");
-		goto out;
-	}
-	ret = db_tx_begin(c->db);
-	if (ret == 0) {
-		ret = pat_create(c->db, u->id, name, scopes, expires_at, &secret, &id, &err);
-		if (ret == 0)
-			ret = pat_set_impersonation(c->db, id);
-		ret = db_tx_end(c->db, ret);
-	}
-	if (ret == 0)
-		ret = pat_find(c->db, id, &t);
-	if (ret < 0) {
-		api_fail(c, ret, "User", &err);
-		goto out;
-	}
-	o = api_pat_json(t);
-	json_object_set_new(o, "token", json_string(secret.ptr));
-	api_json(c, 201, o);
-out:
-	sodium_memzero(secret.ptr, secret.len);
-	buf_release(&secret);
-	buf_release(&err);
-	pat_free(t);
-	user_free(u);
+	api_user_token_create(c, 1);
 }
 
 const struct api_endpoint api_user_admin_endpoints[] = {
