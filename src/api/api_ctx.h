@@ -120,6 +120,10 @@ int api_user_find(struct api_ctx *c, const char *id, struct user **out);
  * personal namespace (admins: any), or a group as Developer and up. Answers
  * 404 for what it may not see, 403 for a visible group, and returns the code. */
 int api_namespace_create_allowed(struct api_ctx *c, const struct namespace *ns);
+/* The namespace a new project or fork goes into: ref is an id or a full
+ * path, NULL for the caller's own; it must pass api_namespace_create_allowed.
+ * Answers the error itself. */
+int api_namespace_for_project(struct api_ctx *c, const char *ref, struct namespace **out);
 /* 403 unless level >= min (admins pass); returns ERR_DENIED. */
 int api_require_level(struct api_ctx *c, int level, int min);
 int api_is_admin(const struct api_ctx *c);

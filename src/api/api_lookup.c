@@ -122,3 +122,28 @@ int api_namespace_create_allowed(struct api_ctx *c, const struct namespace *ns)
 		api_fail(c, ret, "Namespace", NULL);
 	return ret;
 }
+
+int api_namespace_for_project(struct api_ctx *c, const char *ref, struct namespace **out)
+{
+	struct namespace *ns = NULL;
+	uint64_t n = 0;
+	int ret;
+
+	if (!ref)
+		ret = namespace_find(c->db, c->who.user->namespace_id, &ns);
+	else if (parse_u64(ref, INT64_MAX, &n) == 0)
+		ret = namespace_find(c->db, (int64_t)n, &ns);
+	else
+		ret = namespace_find_by_full_path(c->db, ref, &ns);
+	if (ret < 0) {
+		api_fail(c, ret, "Namespace", NULL);
+		return ret;
+	}
+	ret = api_namespace_create_allowed(c, ns);
+	if (ret < 0) {
+		namespace_free(ns);
+		return ret;
+	}
+	*out = ns;
+	return 0;
+}

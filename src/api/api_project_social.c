@@ -117,33 +117,14 @@ static void project_starrers(struct api_ctx *c)
  * create projects there: their own namespace, or a group as Developer+. */
 static int fork_namespace(struct api_ctx *c, struct namespace **out)
 {
-	struct namespace *ns = NULL;
 	const char *id = NULL, *path = NULL;
-	uint64_t n = 0;
-	int ret;
 
 	if (api_param_str(c, "namespace_id", &id) < 0 ||
 	    api_param_str(c, "namespace_path", &path) < 0)
 		return ERR_INVALID;
 	if (!id && !path)
 		id = api_param_peek(c, "namespace");
-	if (id && parse_u64(id, INT64_MAX, &n) == 0)
-		ret = namespace_find(c->db, (int64_t)n, &ns);
-	else if (id || path)
-		ret = namespace_find_by_full_path(c->db, id ? id : path, &ns);
-	else
-		ret = namespace_find(c->db, c->who.user->namespace_id, &ns);
-	if (ret < 0) {
-		api_fail(c, ret, "Namespace", NULL);
-		return ret;
-	}
-	ret = api_namespace_create_allowed(c, ns);
-	if (ret < 0) {
-		namespace_free(ns);
-		return ret;
-	}
-	*out = ns;
-	return 0;
+	return api_namespace_for_project(c, id ? id : path, out);
 }
 
 static void project_fork(struct api_ctx *c)

@@ -111,32 +111,12 @@ static void projects_list(struct api_ctx *c)
  * one they may create projects in (their own, or a group as Developer+). */
 static int create_namespace(struct api_ctx *c, struct namespace **out)
 {
-	struct namespace *ns = NULL;
 	const char *id = NULL;
-	uint64_t n = 0;
 	int ret = api_param_str(c, "namespace_id", &id);
 
 	if (ret < 0)
 		return ret;
-	if (!id)
-		id = api_param_peek(c, "namespace");
-	if (!id)
-		ret = namespace_find(c->db, c->who.user->namespace_id, &ns);
-	else if (parse_u64(id, INT64_MAX, &n) == 0)
-		ret = namespace_find(c->db, (int64_t)n, &ns);
-	else
-		ret = namespace_find_by_full_path(c->db, id, &ns);
-	if (ret < 0) {
-		api_fail(c, ret, "Namespace", NULL);
-		return ret;
-	}
-	ret = api_namespace_create_allowed(c, ns);
-	if (ret < 0) {
-		namespace_free(ns);
-		return ret;
-	}
-	*out = ns;
-	return 0;
+	return api_namespace_for_project(c, id ? id : api_param_peek(c, "namespace"), out);
 }
 
 static void projects_create(struct api_ctx *c)
